@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDurationMs } from '../../shared/duration.js';
+import { isBootwatchError } from '../../shared/errors.js';
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['250ms', 250],
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['6h', 21_600_000],
+    ['30d', 2_592_000_000],
+    ['1w', 604_800_000],
+    ['1h30m', 5_400_000],
+    ['1.5s', 1500],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it.each(['', '15', 'm', '15 minutes', '-5s', '5x', '5s garbage'])(
+    'rejects %j naming the field',
+    (text) => {
+      try {
+        parseDurationMs(text, 'report_deadline');
+        expect.unreachable();
+      } catch (e) {
+        expect(isBootwatchError(e, 'BW_CONFIG_DURATION')).toBe(true);
+        expect((e as Error).message).toContain('report_deadline');
+      }
+    },
+  );
+
+  it('formatDuration and parseDurationMs round-trip whole milliseconds', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 * 86_400_000 }), (ms) => {
+        expect(parseDurationMs(formatDuration(ms))).toBe(ms);
+      }),
+    );
+  });
+});
