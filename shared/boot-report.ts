@@ -1,9 +1,15 @@
 // The boot report: one record per boot, built by the agent, carried as OTLP metrics, rebuilt by the
 // collector from the data points of one resource. The schema is the single definition; the type is
 // derived from it, and the collector validates what it rebuilt against the same schema.
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Outcomes, Phases, Reasons } from './conventions.js';
+
+/** RFC 3339 date-time with a zone, as OTLP attributes and JSON carry it. */
+const Rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (v) => Rfc3339.test(v) && !Number.isNaN(Date.parse(v)));
+}
 
 const Literals = <T extends readonly string[]>(values: T) =>
   Type.Union(values.map((v) => Type.Literal(v)));

@@ -94,7 +94,7 @@ export type Phase = (typeof Phases)[number];
 export const IdentityHeader = {
   /** base64 of the identity document exactly as IMDS served it (the signature covers these bytes). */
   document: 'x-bootwatch-identity-document',
-  /** `/latest/dynamic/instance-identity/signature` as served (base64 RSA-SHA256 signature). */
+  /** `/latest/dynamic/instance-identity/signature` (base64 RSA-SHA256), its line breaks removed. */
   signature: 'x-bootwatch-identity-signature',
   /** `/latest/dynamic/instance-identity/rsa2048` with its line breaks removed (base64 PKCS#7). */
   pkcs7: 'x-bootwatch-identity-pkcs7',
@@ -107,6 +107,8 @@ export const UnknownVersion = 'unknown';
 /** Prometheus metric names exported by the collector. */
 export const PromMetric = {
   bootsTotal: 'bootwatch_boots_total',
+  /** Boots whose outcome a later report corrected, with the labels they were first counted under. */
+  bootsRetractedTotal: 'bootwatch_boots_retracted_total',
   timeToReadySeconds: 'bootwatch_time_to_ready_seconds',
   launchesTotal: 'bootwatch_launches_total',
   bootPhaseSeconds: 'bootwatch_boot_phase_seconds',

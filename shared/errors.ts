@@ -39,6 +39,7 @@ export const ErrorCodes = {
     summary: 'the collector is shedding load; retry after the given delay',
   },
   BW_NOT_FOUND: { status: 404, summary: 'no such resource' },
+  BW_INTERNAL: { status: 500, summary: 'an unexpected error (a bug); the log has the details' },
 
   // authentication
   BW_AUTH_MISSING: { status: 401, summary: 'no identity document and no bearer token was sent' },

@@ -1,0 +1,80 @@
+// `bootwatch agent`: report this boot, then exit (or stay for heartbeats). Also the bundled
+// agent's entry (dist/bootwatch-agent.mjs). Logs go to stderr (the journal); --dry-run prints the
+// OTLP JSON request body on stdout and sends nothing.
+import { parseArgs } from 'node:util';
+import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { systemClock } from '../shared/clock.js';
+import { errorMessage } from '../shared/errors.js';
+import { loadAgentConfig, requireCollectorUrl, type AgentConfig } from './config.js';
+import { collectBootMetrics } from './otlp-report.js';
+import { readKernel } from './kernel.js';
+import { buildReport, runAgent, type AgentRuntime } from './run-agent.js';
+import { runHeartbeats } from './heartbeat.js';
+import { Spool } from './spool.js';
+
+const Help = `usage: bootwatch agent [--config FILE] [--dry-run]
+
+Reports this boot to the bootwatch collector: waits for cloud-init and the readiness probes (up to
+the boot deadline), builds one boot record, spools it, and sends it as OTLP/HTTP metrics.
+
+  --config FILE   the agent's YAML config (default: $BOOTWATCH_CONFIG)
+  --dry-run       observe and judge this boot, print the OTLP JSON body it would send, exit 0;
+                  writes nothing and sends nothing
+  -h, --help      this text
+
+Exit codes: 0 reported (or already reported), 1 configuration error, 75 the report is still in the
+spool (systemd restarts the agent, which sends it).`;
+
+function runtime(): AgentRuntime {
+  return {
+    clock: systemClock,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (msg) => process.stderr.write(`bootwatch-agent: ${msg}\n`),
+  };
+}
+
+async function dryRun(config: AgentConfig, rt: AgentRuntime): Promise<number> {
+  const kernel = await readKernel(config.root);
+  const spool = new Spool(config.spool_dir);
+  const built = await buildReport(config, kernel, rt, (id) => spool.isFirstBoot(id, kernel.bootId));
+  for (const note of built.notes) rt.log(note);
+  const metrics = await collectBootMetrics(built.entry.report, built.entry.resource);
+  const body = JsonMetricsSerializer.serializeRequest(metrics);
+  process.stdout.write(`${Buffer.from(body ?? new Uint8Array()).toString('utf8')}\n`);
+  return 0;
+}
+
+export async function runAgentCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(Help);
+    return 0;
+  }
+  const file = values.config ?? process.env.BOOTWATCH_CONFIG;
+  const config = loadAgentConfig({ ...(file ? { file } : {}), env: process.env });
+  const rt = runtime();
+  if (values['dry-run']) return dryRun(config, rt);
+
+  const collectorUrl = requireCollectorUrl(config, file);
+  let result;
+  try {
+    result = await runAgent(config, collectorUrl, rt);
+  } catch (e) {
+    rt.log(`could not report this boot: ${errorMessage(e)}`);
+    return 75;
+  }
+  rt.log(`boot ${result.bootId}: ${result.action.replaceAll('_', ' ')}`);
+  if (config.heartbeat.enabled) {
+    await runHeartbeats(config, collectorUrl, rt, result.bootId);
+    return 0;
+  }
+  return result.action === 'left_in_spool' ? 75 : 0;
+}
