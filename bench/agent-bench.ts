@@ -62,7 +62,9 @@ export async function benchAgent(runs = 15): Promise<AgentBenchResult> {
     availabilityZone: 'eu-west-1a',
     accountId: '123456789012',
     instanceType: 'm7i.large',
-    pendingTime: new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000).toISOString().replace('.000', ''),
+    pendingTime: new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000)
+      .toISOString()
+      .replace('.000', ''),
   };
   const imds = await startFakeImds({ values: imdsValuesFor(identity, { signature: 'c2ln' }) });
   const bare: Sample[] = [];

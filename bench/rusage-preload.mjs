@@ -5,7 +5,10 @@ import { writeSync } from 'node:fs';
 process.on('exit', () => {
   const u = process.resourceUsage();
   try {
-    writeSync(3, JSON.stringify({ userUs: u.userCPUTime, systemUs: u.systemCPUTime, maxRssKb: u.maxRSS }));
+    writeSync(
+      3,
+      JSON.stringify({ userUs: u.userCPUTime, systemUs: u.systemCPUTime, maxRssKb: u.maxRSS }),
+    );
   } catch {
     // no fd 3: run outside the harness
   }

@@ -13,6 +13,10 @@ const commands: Record<string, Command> = {
       'report this boot to the collector (run by systemd at boot); --dry-run prints the OTLP body',
     run: async (argv) => (await import('../agent/agent-command.js')).runAgentCommand(argv),
   },
+  collector: {
+    summary: 'run the collector (OTLP and EventBridge intake, store, /metrics, JSON API)',
+    run: async (argv) => (await import('./collector-command.js')).runCollectorCommand(argv),
+  },
 };
 
 function usage(): string {

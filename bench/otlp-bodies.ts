@@ -1,0 +1,79 @@
+// Distinct OTLP boot reports for load: one body made by the real OpenTelemetry serializers from the
+// agent's own metric builder, then stamped per request with a new instance id and boot id of the
+// same length (so that a protobuf body stays valid byte for byte). Every request is a new boot: the
+// collector has to write it.
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { bootResourceAttributes, collectBootMetrics } from '../agent/otlp-report.js';
+import type { BootReport } from '../shared/boot-report.js';
+
+const TemplateInstance = 'i-0ffffffffffffffff';
+const TemplateBoot = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+
+export interface BodyFactory {
+  contentType: string;
+  /** The body of boot number n (n < 2^60). */
+  body(n: number): Buffer;
+}
+
+function ids(n: number): { instance: string; boot: string } {
+  const hex = n.toString(16).padStart(17, '0');
+  return {
+    instance: `i-${hex}`,
+    boot: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-8${hex.slice(15, 17)}0-000000000000`,
+  };
+}
+
+function positions(buf: Buffer, needle: string): number[] {
+  const out: number[] = [];
+  for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + 1)) out.push(i);
+  return out;
+}
+
+export async function bootBodies(kind: 'json' | 'protobuf'): Promise<BodyFactory> {
+  const report: BootReport = {
+    instanceId: TemplateInstance,
+    bootId: TemplateBoot,
+    firstBoot: true,
+    launchedAt: new Date(Date.now() - 120_000).toISOString(),
+    amiId: 'ami-0bench0000000001a',
+    amiVersion: 'bench-1.0.0',
+    region: 'eu-west-1',
+    availabilityZone: 'eu-west-1a',
+    accountId: '123456789012',
+    instanceType: 'm7i.large',
+    asg: 'bench-asg',
+    outcome: 'success',
+    reason: 'none',
+    timeToReadySeconds: 71.25,
+    phases: {
+      provisioning: 20,
+      kernel: 1.5,
+      userspace: 2,
+      cloud_init_init: 8,
+      cloud_init_modules_final: 14,
+      probe_wait: 20,
+    },
+  };
+  const metrics = await collectBootMetrics(
+    report,
+    bootResourceAttributes(report, { 'os.type': 'linux' }, 'bench'),
+  );
+  const serializer = kind === 'json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+  const template = Buffer.from(serializer.serializeRequest(metrics)!);
+  const at = {
+    instance: positions(template, TemplateInstance),
+    boot: positions(template, TemplateBoot),
+  };
+  if (at.instance.length === 0 || at.boot.length === 0)
+    throw new Error('template ids not found in the body');
+  return {
+    contentType: kind === 'json' ? 'application/json' : 'application/x-protobuf',
+    body(n) {
+      const out = Buffer.from(template);
+      const id = ids(n);
+      for (const p of at.instance) out.write(id.instance, p, 'latin1');
+      for (const p of at.boot) out.write(id.boot, p, 'latin1');
+      return out;
+    },
+  };
+}

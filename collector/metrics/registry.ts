@@ -1,0 +1,116 @@
+// /metrics: a prom-client Registry of the collector's own (never the global one, so that two
+// collectors in one process, as in tests, do not share series). Counters and histograms come from
+// CounterSeries; the coverage gauges ask the store at scrape time; plus Node's process metrics.
+import { collectDefaultMetrics, Gauge, Registry, type Metric } from 'prom-client';
+import { PromMetric } from '../../shared/conventions.js';
+import type { CounterDelta } from '../store/store.js';
+import { CounterSeries } from './counter-series.js';
+import { Families, type Family } from './families.js';
+
+const LintFailingDefaults = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+export interface Coverage {
+  running: number;
+  heartbeating: number;
+}
+
+export interface CollectorMetrics {
+  readonly registry: Registry;
+  readonly series: CounterSeries;
+  /** Applies the counter increments of a committed write. */
+  apply(deltas: readonly CounterDelta[]): void;
+}
+
+export interface MetricsOptions {
+  labelCap: number;
+  /** Read at scrape time; a failure keeps the last values (and is reported through onError). */
+  coverage: () => Promise<Coverage>;
+  onError?: (e: unknown) => void;
+  /** Node process metrics (off in unit tests that compare the whole output). */
+  processMetrics?: boolean;
+}
+
+export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics {
+  const registry = new Registry();
+  const series = new CounterSeries(options.labelCap);
+
+  // Every known family is registered up front so that HELP/TYPE are there before the first boot;
+  // a family first met in a delta (familyOf's fallback) is registered when met.
+  for (const family of Families) registry.registerMetric(persistedMetric(family, series));
+  const apply = (deltas: readonly CounterDelta[]) => {
+    series.apply(deltas);
+    for (const family of series.families()) {
+      if (!registry.getSingleMetric(family.name)) {
+        registry.registerMetric(persistedMetric(family, series));
+      }
+    }
+  };
+
+  let last: Coverage = { running: 0, heartbeating: 0 };
+  let pending: Promise<Coverage> | null = null;
+  // Both gauges are read in one scrape: share one store query between them.
+  const readCoverage = (): Promise<Coverage> => {
+    pending ??= options
+      .coverage()
+      .then((c) => (last = c))
+      .catch((e: unknown) => {
+        options.onError?.(e);
+        return last;
+      })
+      .finally(() => {
+        pending = null;
+      });
+    return pending;
+  };
+  new Gauge({
+    name: PromMetric.agentsReporting,
+    help: 'Running instances whose agent sent a heartbeat within the heartbeat window (coverage numerator).',
+    registers: [registry],
+    async collect() {
+      this.set((await readCoverage()).heartbeating);
+    },
+  });
+  new Gauge({
+    name: PromMetric.instancesRunning,
+    help: 'Instances launched and not terminated, as learned from EC2 and Auto Scaling events (coverage denominator).',
+    registers: [registry],
+    async collect() {
+      this.set((await readCoverage()).running);
+    },
+  });
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters, which `promtool check metrics` rejects; their unsuffixed
+    // siblings (nodejs_active_handles{type=...}) carry the same numbers by type.
+    for (const name of LintFailingDefaults) registry.removeSingleMetric(name);
+  }
+  return { registry, series, apply };
+}
+
+/**
+ * A metric whose values are set from persisted counts. prom-client's Counter and Histogram can
+ * only be moved by inc()/observe(), not set to a stored bucket count; the Registry only needs
+ * name, help, type, aggregator and get(), so this object is registered in their place.
+ */
+function persistedMetric(family: Family, series: CounterSeries): Metric {
+  const metric = {
+    name: family.name,
+    help: family.help,
+    type: family.type,
+    aggregator: 'sum' as const,
+    get: async () => ({
+      name: family.name,
+      help: family.help,
+      type: family.type,
+      aggregator: 'sum' as const,
+      values: series.exported(family),
+    }),
+    // Registry.resetMetrics() calls reset(); persisted counts are not the registry's to reset.
+    reset: () => undefined,
+  };
+  return metric as unknown as Metric;
+}

@@ -1,0 +1,128 @@
+// OTLP data points (metrics.proto NumberDataPoint, HistogramDataPoint,
+// ExponentialHistogramDataPoint, SummaryDataPoint) as plain data. Exemplars are not read.
+import { readAttributes } from './otlp-attributes.js';
+import { isSet, type Cursor, type Obj } from './otlp-cursor.js';
+import type {
+  ExponentialBuckets,
+  ExponentialHistogramPoint,
+  HistogramPoint,
+  NumberPoint,
+  SummaryPoint,
+} from './otlp-model.js';
+
+export type PointReader<T> = (c: Cursor, p: Obj) => T;
+
+/** The `dataPoints` of a Gauge, Sum, Histogram, ExponentialHistogram or Summary message. */
+export function readPoints<T>(c: Cursor, data: Obj, read: PointReader<T>): T[] {
+  const list = c.array(data.dataPoints, 'dataPoints');
+  const out = new Array<T>(list.length);
+  c.enter('dataPoints');
+  for (let i = 0; i < list.length; i++) {
+    const p = c.element(list[i], i);
+    c.enter(i);
+    out[i] = read(c, p);
+    c.leave();
+  }
+  c.leave();
+  return out;
+}
+
+export const readNumberPoint: PointReader<NumberPoint> = (c, p) => ({
+  attributes: readAttributes(c, p, 'attributes'),
+  startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
+  timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
+  flags: c.int32(p.flags, 'flags'),
+  value: isSet(p, 'asDouble')
+    ? c.double(p.asDouble, 'asDouble')
+    : isSet(p, 'asInt')
+      ? c.int64(p.asInt, 'asInt')
+      : null,
+});
+
+export const readHistogramPoint: PointReader<HistogramPoint> = (c, p) => ({
+  attributes: readAttributes(c, p, 'attributes'),
+  startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
+  timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
+  flags: c.int32(p.flags, 'flags'),
+  count: c.int64(p.count, 'count'),
+  sum: optionalDouble(c, p, 'sum'),
+  bucketCounts: int64List(c, p.bucketCounts, 'bucketCounts'),
+  explicitBounds: doubleList(c, p.explicitBounds, 'explicitBounds'),
+  min: optionalDouble(c, p, 'min'),
+  max: optionalDouble(c, p, 'max'),
+});
+
+export const readExponentialHistogramPoint: PointReader<ExponentialHistogramPoint> = (c, p) => ({
+  attributes: readAttributes(c, p, 'attributes'),
+  startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
+  timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
+  flags: c.int32(p.flags, 'flags'),
+  count: c.int64(p.count, 'count'),
+  sum: optionalDouble(c, p, 'sum'),
+  min: optionalDouble(c, p, 'min'),
+  max: optionalDouble(c, p, 'max'),
+  scale: c.int32(p.scale, 'scale'),
+  zeroCount: c.int64(p.zeroCount, 'zeroCount'),
+  zeroThreshold: c.double(p.zeroThreshold, 'zeroThreshold'),
+  positive: readBuckets(c, p.positive, 'positive'),
+  negative: readBuckets(c, p.negative, 'negative'),
+});
+
+export const readSummaryPoint: PointReader<SummaryPoint> = (c, p) => {
+  const list = c.array(p.quantileValues, 'quantileValues');
+  const quantiles = new Array<{ quantile: number; value: number }>(list.length);
+  c.enter('quantileValues');
+  for (let i = 0; i < list.length; i++) {
+    const q = c.element(list[i], i);
+    c.enter(i);
+    quantiles[i] = {
+      quantile: c.double(q.quantile, 'quantile'),
+      value: c.double(q.value, 'value'),
+    };
+    c.leave();
+  }
+  c.leave();
+  return {
+    attributes: readAttributes(c, p, 'attributes'),
+    startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
+    timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
+    flags: c.int32(p.flags, 'flags'),
+    count: c.int64(p.count, 'count'),
+    sum: c.double(p.sum, 'sum'),
+    quantiles,
+  };
+};
+
+function optionalDouble(c: Cursor, p: Obj, key: string): number | undefined {
+  return isSet(p, key) ? c.double(p[key], key) : undefined;
+}
+
+function readBuckets(c: Cursor, v: unknown, key: string): ExponentialBuckets {
+  const b = c.object(v, key);
+  if (b === undefined) return { offset: 0, bucketCounts: [] };
+  c.enter(key);
+  const out = {
+    offset: c.int32(b.offset, 'offset'),
+    bucketCounts: int64List(c, b.bucketCounts, 'bucketCounts'),
+  };
+  c.leave();
+  return out;
+}
+
+function int64List(c: Cursor, v: unknown, key: string): number[] {
+  const list = c.array(v, key);
+  const out = new Array<number>(list.length);
+  c.enter(key);
+  for (let i = 0; i < list.length; i++) out[i] = c.int64(list[i], i);
+  c.leave();
+  return out;
+}
+
+function doubleList(c: Cursor, v: unknown, key: string): number[] {
+  const list = c.array(v, key);
+  const out = new Array<number>(list.length);
+  c.enter(key);
+  for (let i = 0; i < list.length; i++) out[i] = c.double(list[i], i);
+  c.leave();
+  return out;
+}

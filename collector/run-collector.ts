@@ -1,0 +1,112 @@
+// runCollector: the process around buildCollector. Opens and migrates the store, listens, runs the
+// sweeper, and shuts down gracefully on SIGTERM/SIGINT: /readyz turns 503, the listener stops
+// accepting, requests in flight finish (up to a drain deadline), the sweeper stops, the store
+// closes. Ordering matters: the store closes last, after everything that writes to it.
+import type { AddressInfo } from 'node:net';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { CollectorConfig } from './config.js';
+import { buildCollector } from './server.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { startSweeper, type Scheduler } from './sweeper.js';
+
+export interface RunOptions {
+  clock?: Clock;
+  scheduler?: Scheduler;
+  logger?: FastifyBaseLogger;
+  /** Install SIGTERM/SIGINT handlers (default true; tests that run several collectors say false). */
+  handleSignals?: boolean;
+  /** How long requests in flight may take to finish before their connections are cut. */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningCollector {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** The bound address, e.g. http://127.0.0.1:4318 (a port 0 resolved). */
+  readonly url: string;
+  /** Idempotent; resolves once the store is closed. */
+  close(): Promise<void>;
+  /** Resolves when the collector has shut down, by close() or by a signal. */
+  readonly closed: Promise<void>;
+}
+
+/** Within Kubernetes' default 30 s grace period, with room for the store to close. */
+export const DrainTimeoutMs = 25_000;
+
+export async function runCollector(
+  config: CollectorConfig,
+  options: RunOptions = {},
+): Promise<RunningCollector> {
+  const clock = options.clock ?? systemClock;
+  const store = await openStore(config.store, { replicaId: config.replicaId, clock });
+  let app: FastifyInstance | undefined;
+  try {
+    await store.migrate();
+    app = await buildCollector({ config, store, clock, logger: options.logger });
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  const server = app;
+  const sweeper = startSweeper({
+    store,
+    clock,
+    scheduler: options.scheduler,
+    sweepIntervalMs: config.sweepIntervalMs,
+    reportDeadlineMs: config.reportDeadlineMs,
+    retentionMs: config.retentionMs,
+    onCounters: (deltas) => server.bootwatch.metrics.apply(deltas),
+    log: server.log,
+  });
+
+  const address = server.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  server.log.info(
+    { url, store: store.engine, replicaId: config.replicaId },
+    'bootwatch collector listening',
+  );
+
+  let closing: Promise<void> | null = null;
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const drainTimeoutMs = options.drainTimeoutMs ?? DrainTimeoutMs;
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      removeSignalHandlers();
+      server.bootwatch.startDraining();
+      // Past the deadline, cut what is still open: a hung client must not hold the shutdown.
+      const deadline = setTimeout(() => server.server.closeAllConnections(), drainTimeoutMs);
+      deadline.unref();
+      try {
+        await Promise.all([server.close(), sweeper.stop()]);
+      } finally {
+        clearTimeout(deadline);
+        await store.close();
+        resolveClosed();
+      }
+    })();
+    return closing;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    server.log.info({ signal }, 'shutting down: draining requests in flight');
+    close().then(
+      () => server.log.info('collector stopped'),
+      (err: unknown) => {
+        server.log.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  const removeSignalHandlers = () => signals.forEach((s) => process.off(s, onSignal));
+  if (options.handleSignals !== false) signals.forEach((s) => process.once(s, onSignal));
+
+  return { app: server, store, url, close, closed };
+}

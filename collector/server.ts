@@ -1,0 +1,110 @@
+// buildCollector: the Fastify app with every route, its error handling and /metrics seeded from
+// the store, not listening (run-collector.ts listens; tests use inject()).
+import type { X509Certificate } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { loadCertificates } from './auth/identity.js';
+import type { CollectorConfig } from './config.js';
+import { registerJsonErrors } from './errors-http.js';
+import { recentLabelValues } from './metrics/recent-labels.js';
+import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
+import { buildRouteAuth } from './routes/auth-hooks.js';
+import { bootRoutes } from './routes/boots.js';
+import type { RouteContext } from './routes/context.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { imageRoutes } from './routes/images.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { otlpRoutes } from './routes/otlp.js';
+import type { Store } from './store/store.js';
+
+/** What run-collector needs from a built app besides Fastify itself. */
+export interface CollectorRuntime {
+  readonly metrics: CollectorMetrics;
+  /** /readyz answers 503 from now on (shutdown has begun). */
+  startDraining(): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bootwatch: CollectorRuntime;
+  }
+}
+
+export interface BuildCollectorOptions {
+  config: CollectorConfig;
+  store: Store;
+  clock?: Clock;
+  /** A pino-compatible logger; otherwise one at config.logLevel. */
+  logger?: FastifyBaseLogger;
+  /** Trusted AWS certificates; read from config.identityCertDir when not given. */
+  certificates?: readonly X509Certificate[] | null;
+  /** Node process metrics on /metrics (default on). */
+  processMetrics?: boolean;
+}
+
+export async function buildCollector(options: BuildCollectorOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const clock = options.clock ?? systemClock;
+  const certificates =
+    options.certificates !== undefined
+      ? options.certificates
+      : config.identityCertDir === null
+        ? null
+        : loadCertificates(config.identityCertDir);
+  const auth = buildRouteAuth(config, certificates);
+
+  const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger }
+      : { logger: { level: config.logLevel } }),
+    bodyLimit: config.bodyLimitBytes,
+    // One line per request is noise with thousands of agents heartbeating; errors are logged.
+    logController: new LogController({ disableRequestLogging: !verbose }),
+    // Unknown fields are an error the client should hear about, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+
+  let logged = false;
+  const metrics = buildCollectorMetrics({
+    labelCap: config.labelCap,
+    coverage: async () => {
+      const coverage = await store.coverage(clock.now() - config.heartbeatWindowMs);
+      logged = false;
+      return coverage;
+    },
+    onError: (err) => {
+      // Once per failure streak: a scrape every 15 s would otherwise repeat it all day.
+      if (!logged) app.log.warn({ err }, 'coverage gauges: the store did not answer');
+      logged = true;
+    },
+    processMetrics: options.processMetrics,
+  });
+  metrics.series.seed(await store.loadCounters(), await recentLabelValues(store, clock.now()));
+
+  let draining = false;
+  const ctx: RouteContext = { config, store, clock, metrics, auth, isDraining: () => draining };
+  app.decorate('bootwatch', {
+    metrics,
+    startDraining: () => {
+      draining = true;
+    },
+  });
+
+  // A keep-alive connection whose request was in flight when shutdown began would otherwise stay
+  // open, idle, until the keep-alive timeout, holding the shutdown for nothing.
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
+  registerJsonErrors(app);
+  // The JSON API speaks JSON only: anything else is a 415, not a string handed to a handler.
+  app.removeContentTypeParser('text/plain');
+  healthRoutes(app, ctx);
+  metricsRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  imageRoutes(app, ctx);
+  bootRoutes(app, ctx);
+  await app.register(otlpRoutes, ctx);
+  return app;
+}

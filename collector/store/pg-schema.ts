@@ -1,0 +1,107 @@
+// The PostgreSQL schema: the same tables as sqlite-schema.ts in PostgreSQL types. Text keys use
+// COLLATE "C" so that rows sort byte-wise, exactly as in SQLite, whatever the database locale:
+// both engines then page and list in the same order. Frozen once released, like the SQLite one.
+import { BucketColumns } from './rows.js';
+import type { Migration } from './sqlite-schema.js';
+
+const bucketColumns = BucketColumns.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
+
+export const PgMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'boots, launches, events, images, rollups, counters, heartbeats',
+    statements: [
+      `CREATE TABLE boots (
+        instance_id text COLLATE "C" NOT NULL,
+        boot_id text COLLATE "C" NOT NULL,
+        first_boot boolean NOT NULL,
+        launched_at text NOT NULL,
+        launched_at_ms bigint NOT NULL,
+        kernel_started_at text,
+        ami_id text NOT NULL,
+        ami_name text,
+        ami_version text COLLATE "C" NOT NULL,
+        account_id text,
+        region text NOT NULL,
+        availability_zone text,
+        instance_type text NOT NULL,
+        asg text,
+        outcome text NOT NULL CHECK (outcome IN ('success', 'failure')),
+        reason text NOT NULL,
+        time_to_ready_seconds double precision NOT NULL CHECK (time_to_ready_seconds >= 0),
+        phases jsonb NOT NULL,
+        failure_detail text,
+        source text NOT NULL CHECK (source IN ('agent', 'collector')),
+        received_at_ms bigint NOT NULL,
+        outcome_at_ms bigint NOT NULL,
+        PRIMARY KEY (instance_id, boot_id)
+      )`,
+      `CREATE INDEX boots_by_outcome_time ON boots (outcome_at_ms, instance_id, boot_id)`,
+      `CREATE TABLE launches (
+        instance_id text COLLATE "C" PRIMARY KEY,
+        launched_at_ms bigint,
+        ami_id text,
+        region text,
+        account_id text,
+        instance_type text,
+        availability_zone text,
+        asg text,
+        state text NOT NULL
+          CHECK (state IN ('launched', 'running', 'launch_failed', 'terminated')),
+        terminated_at_ms bigint,
+        reported boolean NOT NULL,
+        decided_at_ms bigint,
+        status_message text
+      )`,
+      `CREATE INDEX launches_unsettled ON launches (launched_at_ms)
+        WHERE NOT reported AND decided_at_ms IS NULL`,
+      `CREATE TABLE events (
+        event_id text COLLATE "C" PRIMARY KEY,
+        instance_id text NOT NULL,
+        kind text NOT NULL
+          CHECK (kind IN ('launched', 'launch_failed', 'running', 'terminated', 'other')),
+        at_ms bigint NOT NULL,
+        received_at_ms bigint NOT NULL
+      )`,
+      `CREATE INDEX events_by_received ON events (received_at_ms)`,
+      `CREATE TABLE images (
+        ami_id text COLLATE "C" PRIMARY KEY,
+        region text,
+        name text,
+        version text NOT NULL,
+        build jsonb NOT NULL,
+        source text NOT NULL CHECK (source IN ('registry', 'agent')),
+        registered_at_ms bigint NOT NULL
+      )`,
+      `CREATE TABLE rollups (
+        minute_ms bigint NOT NULL,
+        ami_id text COLLATE "C" NOT NULL,
+        ami_version text COLLATE "C" NOT NULL,
+        region text COLLATE "C" NOT NULL,
+        asg text COLLATE "C" NOT NULL,
+        instance_type text COLLATE "C" NOT NULL,
+        outcome text COLLATE "C" NOT NULL,
+        reason text COLLATE "C" NOT NULL,
+        count bigint NOT NULL CHECK (count >= 0),
+        ttr_sum_ms bigint NOT NULL,
+        ${bucketColumns},
+        PRIMARY KEY (minute_ms, ami_id, ami_version, region, asg, instance_type, outcome, reason)
+      )`,
+      `CREATE TABLE counters (
+        replica_id text COLLATE "C" NOT NULL,
+        name text COLLATE "C" NOT NULL,
+        labels text COLLATE "C" NOT NULL,
+        value double precision NOT NULL CHECK (value >= 0),
+        PRIMARY KEY (replica_id, name, labels)
+      )`,
+      `CREATE TABLE heartbeats (
+        instance_id text COLLATE "C" PRIMARY KEY,
+        ami_id text NOT NULL,
+        ami_version text NOT NULL,
+        region text NOT NULL,
+        asg text NOT NULL,
+        at_ms bigint NOT NULL
+      )`,
+    ],
+  },
+];

@@ -1,0 +1,199 @@
+// Every SQL statement of the PostgreSQL store, as named (server-side prepared) statements. Only
+// column names are put together in code; every value is a $n parameter. Batches go in as arrays
+// through unnest, so that a batch is one round trip.
+import { BootColumns, BucketColumns, LaunchColumns, RollupColumns } from './rows.js';
+
+export interface NamedSql {
+  name: string;
+  text: string;
+}
+
+const sql = (name: string, text: string): NamedSql => ({ name: `bw_${name}`, text });
+const params = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`);
+const RollupKeyColumns = RollupColumns.slice(0, 8);
+
+function upsert(table: string, columns: readonly string[], keys: readonly string[]): string {
+  const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
+  return (
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${params(columns.length).join(', ')}) ` +
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`
+  );
+}
+
+/**
+ * Advisory lock keys are two int4: a namespace and an id. The namespace includes the schema, so
+ * that stores in different schemas of one database (test runs, tenants) never block each other.
+ */
+const instanceNs = `hashtext(current_schema() || ':bootwatch:instance')`;
+const globalNs = `hashtext(current_setting('search_path') || ':bootwatch:global')`;
+export const MigrateLockId = 1;
+export const SweepLockId = 2;
+
+export const Sql = {
+  lockGlobal: sql('lock_global', `SELECT pg_advisory_xact_lock(${globalNs}, $1)`),
+  tryLockGlobal: sql('try_lock_global', `SELECT pg_try_advisory_xact_lock(${globalNs}, $1) AS ok`),
+  /** Serialises every write about one instance (report, events, sweep) across replicas. */
+  lockInstance: sql('lock_instance', `SELECT pg_advisory_xact_lock(${instanceNs}, hashtext($1))`),
+  /** Taken in the order given (the caller sorts), so that two batches never deadlock. */
+  lockInstances: sql(
+    'lock_instances',
+    `SELECT count(pg_advisory_xact_lock(${instanceNs}, hashtext(k)))
+     FROM (SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) ORDER BY i) s`,
+  ),
+  tryLockInstances: sql(
+    'try_lock_instances',
+    `SELECT k AS instance_id FROM unnest($1::text[]) AS u(k)
+     WHERE pg_try_advisory_xact_lock(${instanceNs}, hashtext(k))`,
+  ),
+
+  bootAndReplaced: sql(
+    'boot_and_replaced',
+    `SELECT * FROM boots WHERE instance_id = $1
+       AND (boot_id = $2 OR (boot_id = '' AND source = 'collector' AND $3::boolean))`,
+  ),
+  collectorBoots: sql(
+    'collector_boots',
+    `SELECT * FROM boots WHERE instance_id = ANY($1::text[]) AND boot_id = ''`,
+  ),
+  agentFirstBoots: sql(
+    'agent_first_boots',
+    `SELECT DISTINCT instance_id FROM boots
+     WHERE instance_id = ANY($1::text[]) AND first_boot AND source = 'agent'`,
+  ),
+  deleteBoot: sql('delete_boot', 'DELETE FROM boots WHERE instance_id = $1 AND boot_id = $2'),
+  putBoot: sql('put_boot', upsert('boots', BootColumns, ['instance_id', 'boot_id'])),
+  getBoots: sql(
+    'get_boots',
+    'SELECT * FROM boots WHERE instance_id = $1 ORDER BY outcome_at_ms, boot_id',
+  ),
+  queryBoots: sql(
+    'query_boots',
+    `SELECT * FROM boots
+     WHERE ($1::text IS NULL OR ami_version = $1)
+       AND ($2::text IS NULL OR outcome = $2)
+       AND ($3::text IS NULL OR reason = $3)
+       AND ($4::bigint IS NULL OR outcome_at_ms >= $4)
+       AND ($5::bigint IS NULL OR (outcome_at_ms, instance_id, boot_id) < ($5, $6::text, $7::text))
+     ORDER BY outcome_at_ms DESC, instance_id DESC, boot_id DESC
+     LIMIT $8`,
+  ),
+  pruneBoots: sql('prune_boots', 'DELETE FROM boots WHERE outcome_at_ms < $1'),
+
+  addRollup: sql(
+    'add_rollup',
+    `INSERT INTO rollups (${RollupColumns.join(', ')})
+     VALUES (${params(RollupColumns.length).join(', ')})
+     ON CONFLICT (${RollupKeyColumns.join(', ')}) DO UPDATE SET ` +
+      ['count', 'ttr_sum_ms', ...BucketColumns]
+        .map((c) => `${c} = rollups.${c} + excluded.${c}`)
+        .join(', '),
+  ),
+  moveRollup: sql(
+    'move_rollup',
+    `UPDATE rollups SET ${['count', 'ttr_sum_ms', ...BucketColumns].map((c, i) => `${c} = ${c} + $${i + 9}`).join(', ')}
+     WHERE ${RollupKeyColumns.map((c, i) => `${c} = $${i + 1}`).join(' AND ')}`,
+  ),
+  deleteEmptyRollup: sql(
+    'delete_empty_rollup',
+    `DELETE FROM rollups WHERE ${RollupKeyColumns.map((c, i) => `${c} = $${i + 1}`).join(' AND ')}
+       AND count = 0`,
+  ),
+  rollups: sql(
+    'rollups',
+    `SELECT * FROM rollups WHERE minute_ms >= $1 AND minute_ms < $2
+     ORDER BY ${RollupKeyColumns.join(', ')}`,
+  ),
+  groups: sql(
+    'groups',
+    `SELECT DISTINCT ami_id, ami_version, region, asg, instance_type FROM rollups
+     WHERE minute_ms >= $1 ORDER BY ami_id, ami_version, region, asg, instance_type`,
+  ),
+
+  addCounters: sql(
+    'add_counters',
+    `INSERT INTO counters (replica_id, name, labels, value)
+     SELECT $1, n, l, v FROM unnest($2::text[], $3::text[], $4::float8[]) AS t(n, l, v)
+     ON CONFLICT (replica_id, name, labels) DO UPDATE SET value = counters.value + excluded.value`,
+  ),
+  loadCounters: sql(
+    'load_counters',
+    'SELECT name, labels, value FROM counters WHERE replica_id = $1 ORDER BY name, labels',
+  ),
+
+  learnImage: sql(
+    'learn_image',
+    `INSERT INTO images (ami_id, region, name, version, build, source, registered_at_ms)
+     VALUES ($1, $2, $3, $4, '{}', 'agent', $5) ON CONFLICT (ami_id) DO NOTHING`,
+  ),
+  // The registry wins: an agent's word never overwrites a registry record.
+  putImage: sql(
+    'put_image',
+    `INSERT INTO images (ami_id, region, name, version, build, source, registered_at_ms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ami_id) DO UPDATE SET
+       region = excluded.region, name = excluded.name, version = excluded.version,
+       build = excluded.build, source = excluded.source, registered_at_ms = excluded.registered_at_ms
+     WHERE excluded.source = 'registry' OR images.source = 'agent'`,
+  ),
+  getImage: sql('get_image', 'SELECT * FROM images WHERE ami_id = $1'),
+  listImages: sql('list_images', 'SELECT * FROM images ORDER BY ami_id'),
+  versions: sql('versions', 'SELECT ami_id, version FROM images WHERE ami_id = ANY($1::text[])'),
+
+  insertEvents: sql(
+    'insert_events',
+    `INSERT INTO events (event_id, instance_id, kind, at_ms, received_at_ms)
+     SELECT e, i, k, a, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+       WITH ORDINALITY AS t(e, i, k, a, n) ORDER BY n
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+  ),
+  pruneEvents: sql('prune_events', 'DELETE FROM events WHERE received_at_ms < $1'),
+
+  getLaunch: sql('get_launch', 'SELECT * FROM launches WHERE instance_id = $1'),
+  getLaunches: sql('get_launches', 'SELECT * FROM launches WHERE instance_id = ANY($1::text[])'),
+  putLaunch: sql('put_launch', upsert('launches', LaunchColumns, ['instance_id'])),
+  markReported: sql(
+    'mark_reported',
+    'UPDATE launches SET reported = true WHERE instance_id = $1 AND NOT reported',
+  ),
+  markAllReported: sql(
+    'mark_all_reported',
+    'UPDATE launches SET reported = true WHERE instance_id = ANY($1::text[])',
+  ),
+  markDecided: sql(
+    'mark_decided',
+    'UPDATE launches SET decided_at_ms = $1 WHERE instance_id = ANY($2::text[])',
+  ),
+  /** Rows a report is writing right now are skipped: that report settles them. */
+  sweepCandidates: sql(
+    'sweep_candidates',
+    `SELECT * FROM launches
+     WHERE NOT reported AND decided_at_ms IS NULL AND launched_at_ms IS NOT NULL
+       AND (launched_at_ms <= $1::bigint - $2::bigint
+            OR (terminated_at_ms IS NOT NULL AND terminated_at_ms <= $1::bigint))
+     ORDER BY launched_at_ms, instance_id LIMIT $3
+     FOR UPDATE SKIP LOCKED`,
+  ),
+  pruneLaunches: sql(
+    'prune_launches',
+    `DELETE FROM launches
+     WHERE state IN ('terminated', 'launch_failed')
+       AND (reported OR decided_at_ms IS NOT NULL OR launched_at_ms IS NULL)
+       AND COALESCE(terminated_at_ms, launched_at_ms) < $1`,
+  ),
+
+  putHeartbeats: sql(
+    'put_heartbeats',
+    `INSERT INTO heartbeats (instance_id, ami_id, ami_version, region, asg, at_ms)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+     ON CONFLICT (instance_id) DO UPDATE SET
+       ami_id = excluded.ami_id, ami_version = excluded.ami_version, region = excluded.region,
+       asg = excluded.asg, at_ms = excluded.at_ms
+     WHERE excluded.at_ms >= heartbeats.at_ms`,
+  ),
+  coverage: sql(
+    'coverage',
+    `SELECT count(*) AS running, count(h.instance_id) AS heartbeating
+     FROM launches l LEFT JOIN heartbeats h ON h.instance_id = l.instance_id AND h.at_ms >= $1
+     WHERE l.launched_at_ms IS NOT NULL AND l.state IN ('launched', 'running')`,
+  ),
+  pruneHeartbeats: sql('prune_heartbeats', 'DELETE FROM heartbeats WHERE at_ms < $1'),
+} as const;

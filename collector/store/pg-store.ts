@@ -1,0 +1,233 @@
+// The replicated engine: PostgreSQL through a pg Pool, for several collectors behind a load
+// balancer. Same semantics as the SQLite store; what replicas need on top:
+// - migrations under an advisory lock, so replicas starting together migrate once;
+// - every write about an instance under that instance's advisory lock, so a report, its events
+//   and the sweeper never interleave on one instance;
+// - sweep() under a try-lock: one sweeper at a time, the others return [] at once;
+// - shared rows (rollups, counters) updated in one sorted order, so writers do not deadlock.
+import pg from 'pg';
+import type { BootReport } from '../../shared/boot-report.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { BootwatchError } from '../../shared/errors.js';
+import type {
+  GroupKey,
+  Heartbeat,
+  ImageRecord,
+  InstanceEvent,
+  RollupRow,
+  StoredBoot,
+} from '../model.js';
+import { storedBoot } from './boot-plan.js';
+import { fromStoredCounters } from './counter-storage.js';
+import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { latestHeartbeats } from './heartbeats.js';
+import { publicLaunch } from './launch-merge.js';
+import { PgMigrations } from './pg-schema.js';
+import { MigrateLockId, Sql } from './pg-sql.js';
+import { inTransaction, run, type Db } from './pg-tx.js';
+import { writeBoot, writeEvents, writeSweep } from './pg-writes.js';
+import { RollupBucketCount } from './rollup-math.js';
+import {
+  assertBucketLayout,
+  imageValues,
+  ms,
+  rowToBoot,
+  rowToGroup,
+  rowToImage,
+  rowToLaunch,
+  rowToRollup,
+} from './rows.js';
+import { maskSpec, openError, writeError } from './store-errors.js';
+import type {
+  BootPage,
+  BootQuery,
+  CounterDelta,
+  RollupQuery,
+  Store,
+  StoredLaunch,
+  UpsertBootResult,
+} from './store.js';
+
+export interface PgStoreOptions {
+  connectionString: string;
+  replicaId: string;
+  clock?: Clock;
+  /** A schema to create and use (search_path) instead of the URL's default. */
+  schema?: string;
+  poolSize?: number;
+}
+
+const SchemaName = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export class PgStore implements Store {
+  readonly engine = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly replicaId: string;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: PgStoreOptions) {
+    assertBucketLayout(RollupBucketCount);
+    if (options.schema !== undefined && !SchemaName.test(options.schema)) {
+      throw new BootwatchError(
+        'BW_STORE_OPEN',
+        `schema ${JSON.stringify(options.schema)} is not a plain lower-case identifier`,
+      );
+    }
+    this.replicaId = options.replicaId;
+    this.clock = options.clock ?? systemClock;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+    });
+    // An idle client's error (a server restart) must not crash the collector: the pool drops
+    // that client, and the next query connects anew or fails with its own error.
+    this.pool.on('error', () => undefined);
+  }
+
+  private async write<T>(what: string, fn: (db: Db) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.pool, fn);
+    } catch (e) {
+      throw writeError(what, e);
+    }
+  }
+
+  async migrate(): Promise<void> {
+    try {
+      for (const m of PgMigrations) {
+        await inTransaction(this.pool, async (db) => {
+          await run(db, Sql.lockGlobal, [MigrateLockId]);
+          if (this.options.schema !== undefined) {
+            await db.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
+          }
+          await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+            version integer PRIMARY KEY, name text NOT NULL, applied_at_ms bigint NOT NULL)`);
+          const done = await db.query('SELECT 1 FROM schema_migrations WHERE version = $1', [
+            m.version,
+          ]);
+          if (done.rowCount !== 0) return;
+          for (const statement of m.statements) await db.query(statement);
+          await db.query(
+            'INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)',
+            [m.version, m.name, this.clock.now()],
+          );
+        });
+      }
+    } catch (e) {
+      throw openError(maskSpec(this.options.connectionString), e);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  async upsertBoot(report: BootReport, receivedAtMs: number): Promise<UpsertBootResult> {
+    const incoming = storedBoot(report, 'agent', receivedAtMs);
+    return this.write('storing a boot report', (db) => writeBoot(db, this.replicaId, incoming));
+  }
+
+  async recordEvents(
+    events: InstanceEvent[],
+    receivedAtMs: number,
+  ): Promise<{ fresh: InstanceEvent[]; counters: CounterDelta[] }> {
+    if (events.length === 0) return { fresh: [], counters: [] };
+    return this.write('recording events', (db) =>
+      writeEvents(db, this.replicaId, events, receivedAtMs),
+    );
+  }
+
+  async recordHeartbeats(beats: Heartbeat[]): Promise<void> {
+    const latest = latestHeartbeats(beats);
+    if (latest.length === 0) return;
+    await this.write('recording heartbeats', async (db) => {
+      await run(db, Sql.putHeartbeats, [
+        latest.map((b) => b.instanceId),
+        latest.map((b) => b.amiId),
+        latest.map((b) => b.amiVersion),
+        latest.map((b) => b.region),
+        latest.map((b) => b.asg),
+        latest.map((b) => b.atMs),
+      ]);
+    });
+  }
+
+  async coverage(sinceMs: number): Promise<{ running: number; heartbeating: number }> {
+    const [row] = await run(this.pool, Sql.coverage, [ms(sinceMs)]);
+    return { running: Number(row?.running ?? 0), heartbeating: Number(row?.heartbeating ?? 0) };
+  }
+
+  async upsertImage(image: ImageRecord): Promise<void> {
+    await this.write('registering an image', (db) => run(db, Sql.putImage, imageValues(image)));
+  }
+
+  async getImage(amiId: string): Promise<ImageRecord | null> {
+    const [row] = await run(this.pool, Sql.getImage, [amiId]);
+    return row === undefined ? null : rowToImage(row);
+  }
+
+  async listImages(): Promise<ImageRecord[]> {
+    return (await run(this.pool, Sql.listImages)).map(rowToImage);
+  }
+
+  async sweep(nowMs: number, deadlineMs: number): Promise<UpsertBootResult[]> {
+    return this.write('sweeping unreported launches', (db) =>
+      writeSweep(db, this.replicaId, nowMs, deadlineMs),
+    );
+  }
+
+  async getLaunch(instanceId: string): Promise<StoredLaunch | null> {
+    const [row] = await run(this.pool, Sql.getLaunch, [instanceId]);
+    return row === undefined ? null : publicLaunch(rowToLaunch(row));
+  }
+
+  async getBoots(instanceId: string): Promise<StoredBoot[]> {
+    return (await run(this.pool, Sql.getBoots, [instanceId])).map(rowToBoot);
+  }
+
+  async queryBoots(query: BootQuery): Promise<BootPage> {
+    const limit = pageSize(query.limit);
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const rows = await run(this.pool, Sql.queryBoots, [
+      query.amiVersion ?? null,
+      query.outcome ?? null,
+      query.reason ?? null,
+      query.sinceMs === undefined ? null : ms(query.sinceMs),
+      after?.outcomeAtMs ?? null,
+      after?.instanceId ?? null,
+      after?.bootId ?? null,
+      limit + 1,
+    ]);
+    const boots = rows.slice(0, limit).map(rowToBoot);
+    const last = boots[boots.length - 1];
+    return { boots, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async rollups(query: RollupQuery): Promise<RollupRow[]> {
+    return (await run(this.pool, Sql.rollups, [ms(query.fromMs), ms(query.toMs)])).map(rowToRollup);
+  }
+
+  async groups(sinceMs: number): Promise<GroupKey[]> {
+    return (await run(this.pool, Sql.groups, [ms(sinceMs)])).map(rowToGroup);
+  }
+
+  async loadCounters(): Promise<CounterDelta[]> {
+    const rows = await run(this.pool, Sql.loadCounters, [this.replicaId]);
+    return fromStoredCounters(
+      rows.map((r) => ({ name: String(r.name), labels: String(r.labels), value: Number(r.value) })),
+    );
+  }
+
+  async pruneBoots(beforeMs: number): Promise<number> {
+    const before = ms(beforeMs);
+    return this.write('pruning old boots', async (db) => {
+      const deleted = await db.query({ ...Sql.pruneBoots, values: [before] });
+      await run(db, Sql.pruneLaunches, [before]);
+      await run(db, Sql.pruneEvents, [before]);
+      await run(db, Sql.pruneHeartbeats, [before]);
+      return deleted.rowCount ?? 0;
+    });
+  }
+}

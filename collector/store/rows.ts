@@ -1,0 +1,266 @@
+// Rows to model objects and back, for both engines. Column names are the same in both schemas;
+// the engines differ in what comes back: SQLite gives 0/1 and text JSON, PostgreSQL gives
+// booleans, parsed jsonb and int8 as strings. These readers accept either.
+import type { BootReport } from '../../shared/boot-report.js';
+import type { Outcome, Reason } from '../../shared/conventions.js';
+import { BootwatchError } from '../../shared/errors.js';
+import type { GroupKey, ImageRecord, RollupRow, StoredBoot } from '../model.js';
+import type { LaunchRow } from './launch-merge.js';
+import type { RollupDelta } from './rollup-math.js';
+
+export type Row = Record<string, unknown>;
+export type SqlValue = string | number | boolean | null;
+
+/**
+ * Epoch milliseconds as stored: an integer. A compressed-time clock can hand out fractions, which
+ * a STRICT INTEGER (SQLite) or bigint (PostgreSQL) column would refuse.
+ */
+export function ms(value: number): number {
+  return Math.round(value);
+}
+
+function msOrNull(value: number | null): number | null {
+  return value === null ? null : Math.round(value);
+}
+
+/**
+ * The rollup bucket columns b0..b16. Fixed at 17 (16 TimeToReadyBuckets bounds + Inf) by schema
+ * version 1: changing the bounds needs a migration, which assertBucketLayout enforces.
+ */
+export const BucketColumns = Array.from({ length: 17 }, (_, i) => `b${i}`);
+
+export const BootColumns = [
+  'instance_id',
+  'boot_id',
+  'first_boot',
+  'launched_at',
+  'launched_at_ms',
+  'kernel_started_at',
+  'ami_id',
+  'ami_name',
+  'ami_version',
+  'account_id',
+  'region',
+  'availability_zone',
+  'instance_type',
+  'asg',
+  'outcome',
+  'reason',
+  'time_to_ready_seconds',
+  'phases',
+  'failure_detail',
+  'source',
+  'received_at_ms',
+  'outcome_at_ms',
+] as const;
+
+export function bootValues(b: StoredBoot): SqlValue[] {
+  return [
+    b.instanceId,
+    b.bootId,
+    b.firstBoot,
+    b.launchedAt,
+    Date.parse(b.launchedAt),
+    b.kernelStartedAt ?? null,
+    b.amiId,
+    b.amiName ?? null,
+    b.amiVersion,
+    b.accountId ?? null,
+    b.region,
+    b.availabilityZone ?? null,
+    b.instanceType,
+    b.asg ?? null,
+    b.outcome,
+    b.reason,
+    b.timeToReadySeconds,
+    JSON.stringify(b.phases),
+    b.failureDetail ?? null,
+    b.source,
+    ms(b.receivedAtMs),
+    ms(b.outcomeAtMs),
+  ];
+}
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string => String(v);
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const bool = (v: unknown): boolean => v === true || v === 1 || v === 1n;
+const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+
+export function rowToBoot(r: Row): StoredBoot {
+  const boot: StoredBoot = {
+    instanceId: str(r.instance_id),
+    bootId: str(r.boot_id),
+    firstBoot: bool(r.first_boot),
+    launchedAt: str(r.launched_at),
+    amiId: str(r.ami_id),
+    amiVersion: str(r.ami_version),
+    region: str(r.region),
+    instanceType: str(r.instance_type),
+    outcome: str(r.outcome) as Outcome,
+    reason: str(r.reason) as Reason,
+    timeToReadySeconds: num(r.time_to_ready_seconds),
+    phases: json(r.phases) as BootReport['phases'],
+    source: str(r.source) as StoredBoot['source'],
+    receivedAtMs: num(r.received_at_ms),
+    outcomeAtMs: num(r.outcome_at_ms),
+  };
+  const optional = {
+    kernelStartedAt: r.kernel_started_at,
+    amiName: r.ami_name,
+    accountId: r.account_id,
+    availabilityZone: r.availability_zone,
+    asg: r.asg,
+    failureDetail: r.failure_detail,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== null && value !== undefined) boot[key as keyof typeof optional] = str(value);
+  }
+  return boot;
+}
+
+export const LaunchColumns = [
+  'instance_id',
+  'launched_at_ms',
+  'ami_id',
+  'region',
+  'account_id',
+  'instance_type',
+  'availability_zone',
+  'asg',
+  'state',
+  'terminated_at_ms',
+  'reported',
+  'decided_at_ms',
+  'status_message',
+] as const;
+
+export function launchValues(l: LaunchRow): SqlValue[] {
+  return [
+    l.instanceId,
+    msOrNull(l.launchedAtMs),
+    l.amiId,
+    l.region,
+    l.accountId,
+    l.instanceType,
+    l.availabilityZone,
+    l.asg,
+    l.state,
+    msOrNull(l.terminatedAtMs),
+    l.reported,
+    msOrNull(l.decidedAtMs),
+    l.statusMessage,
+  ];
+}
+
+export function rowToLaunch(r: Row): LaunchRow {
+  return {
+    instanceId: str(r.instance_id),
+    launchedAtMs: numOrNull(r.launched_at_ms),
+    amiId: strOrNull(r.ami_id),
+    region: strOrNull(r.region),
+    accountId: strOrNull(r.account_id),
+    instanceType: strOrNull(r.instance_type),
+    availabilityZone: strOrNull(r.availability_zone),
+    asg: strOrNull(r.asg),
+    state: str(r.state) as LaunchRow['state'],
+    terminatedAtMs: numOrNull(r.terminated_at_ms),
+    reported: bool(r.reported),
+    decidedAtMs: numOrNull(r.decided_at_ms),
+    statusMessage: strOrNull(r.status_message),
+  };
+}
+
+export function imageValues(i: ImageRecord): SqlValue[] {
+  return [
+    i.amiId,
+    i.region,
+    i.name,
+    i.version,
+    JSON.stringify(i.build),
+    i.source,
+    ms(i.registeredAtMs),
+  ];
+}
+
+export function rowToImage(r: Row): ImageRecord {
+  return {
+    amiId: str(r.ami_id),
+    region: strOrNull(r.region),
+    name: strOrNull(r.name),
+    version: str(r.version),
+    build: json(r.build) as Record<string, string>,
+    source: str(r.source) as ImageRecord['source'],
+    registeredAtMs: num(r.registered_at_ms),
+  };
+}
+
+/** Key columns, count, ttr_sum_ms and the bucket columns, in the order of RollupColumns. */
+export const RollupColumns = [
+  'minute_ms',
+  'ami_id',
+  'ami_version',
+  'region',
+  'asg',
+  'instance_type',
+  'outcome',
+  'reason',
+  'count',
+  'ttr_sum_ms',
+  ...BucketColumns,
+];
+
+export function rollupValues(d: RollupDelta): SqlValue[] {
+  const k = d.key;
+  return [
+    k.minuteMs,
+    k.amiId,
+    k.amiVersion,
+    k.region,
+    k.asg,
+    k.instanceType,
+    k.outcome,
+    k.reason,
+    d.count,
+    d.ttrSumMs,
+    ...BucketColumns.map((_, i) => d.buckets[i] ?? 0),
+  ];
+}
+
+export function rowToRollup(r: Row): RollupRow {
+  return {
+    minuteMs: num(r.minute_ms),
+    amiId: str(r.ami_id),
+    amiVersion: str(r.ami_version),
+    region: str(r.region),
+    asg: str(r.asg),
+    instanceType: str(r.instance_type),
+    outcome: str(r.outcome) as Outcome,
+    reason: str(r.reason) as Reason,
+    count: num(r.count),
+    ttrSum: num(r.ttr_sum_ms) / 1000,
+    ttrBuckets: BucketColumns.map((c) => num(r[c])),
+  };
+}
+
+export function rowToGroup(r: Row): GroupKey {
+  return {
+    amiId: str(r.ami_id),
+    amiVersion: str(r.ami_version),
+    region: str(r.region),
+    asg: str(r.asg),
+    instanceType: str(r.instance_type),
+  };
+}
+
+/** Refuses to run when the bucket bounds changed without a schema migration for the columns. */
+export function assertBucketLayout(bucketCount: number): void {
+  if (bucketCount !== BucketColumns.length) {
+    throw new BootwatchError(
+      'BW_STORE_OPEN',
+      `TimeToReadyBuckets has ${bucketCount - 1} bounds but the rollup schema stores ` +
+        `${BucketColumns.length - 1}; changing the bounds needs a schema migration`,
+    );
+  }
+}

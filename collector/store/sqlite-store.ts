@@ -1,0 +1,227 @@
+// The embedded engine: one SQLite file through better-sqlite3. Its calls are synchronous, so a
+// write's reads, plan and writes all run inside one `BEGIN IMMEDIATE` transaction with no await in
+// between; the async methods only wrap the result.
+//
+// Durability: WAL with synchronous=NORMAL by default. A commit is in the WAL (in the OS page cache)
+// before the call returns, so an acknowledged boot survives kill -9 of the collector; only a power
+// loss or OS crash can lose the last commits, and NORMAL spares one fsync per report, which is most
+// of the cost of a write. `synchronous: 'full'` fsyncs each commit for those who need the latter.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BootReport } from '../../shared/boot-report.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import type {
+  GroupKey,
+  Heartbeat,
+  ImageRecord,
+  InstanceEvent,
+  RollupRow,
+  StoredBoot,
+} from '../model.js';
+import { storedBoot } from './boot-plan.js';
+import { fromStoredCounters, type StoredCounter } from './counter-storage.js';
+import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { latestHeartbeats } from './heartbeats.js';
+import { publicLaunch } from './launch-merge.js';
+import { RollupBucketCount } from './rollup-math.js';
+import {
+  assertBucketLayout,
+  imageValues,
+  ms,
+  rowToBoot,
+  rowToGroup,
+  rowToImage,
+  rowToLaunch,
+  rowToRollup,
+  type Row,
+} from './rows.js';
+import { SqliteMigrations } from './sqlite-schema.js';
+import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
+import { writeBoot, writeEvents, writeSweep, type SqliteWriter } from './sqlite-writes.js';
+import { openError, writeError } from './store-errors.js';
+import type {
+  BootPage,
+  BootQuery,
+  CounterDelta,
+  RollupQuery,
+  Store,
+  StoredLaunch,
+  UpsertBootResult,
+} from './store.js';
+
+export const DefaultSqlitePath = './data/bootwatch.db';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' (tests). The folder is created. */
+  path: string;
+  replicaId: string;
+  clock?: Clock;
+  synchronous?: 'normal' | 'full';
+  /** How long a write waits for another process's write lock, ms. */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly replicaId: string;
+  private readonly clock: Clock;
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private prepared: SqliteStatements | null = null;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    assertBucketLayout(RollupBucketCount);
+    this.replicaId = options.replicaId;
+    this.clock = options.clock ?? systemClock;
+    try {
+      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      this.db.pragma('foreign_keys = ON');
+    } catch (e) {
+      throw openError(options.path, e);
+    }
+    this.tx = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** One immediate transaction: it takes the write lock first, so it never fails half-way on it. */
+  private write<T>(what: string, fn: () => T): T {
+    try {
+      return this.tx.immediate(fn) as T;
+    } catch (e) {
+      throw writeError(what, e);
+    }
+  }
+
+  private get q(): SqliteStatements {
+    this.prepared ??= prepareStatements(this.db);
+    return this.prepared;
+  }
+
+  async migrate(): Promise<void> {
+    try {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL) STRICT`);
+      const applied = this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?');
+      const record = this.db.prepare(
+        'INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)',
+      );
+      for (const m of SqliteMigrations) {
+        this.tx.immediate(() => {
+          if (applied.get(m.version) !== undefined) return; // checked under the lock: another process may have won
+          for (const statement of m.statements) this.db.exec(statement);
+          record.run(m.version, m.name, this.clock.now());
+        });
+      }
+      this.prepared = prepareStatements(this.db);
+    } catch (e) {
+      throw openError(this.options.path, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private get writer(): SqliteWriter {
+    return { q: this.q, replicaId: this.replicaId };
+  }
+
+  async upsertBoot(report: BootReport, receivedAtMs: number): Promise<UpsertBootResult> {
+    const incoming = storedBoot(report, 'agent', receivedAtMs);
+    return this.write('storing a boot report', () => writeBoot(this.writer, incoming));
+  }
+
+  async recordEvents(
+    events: InstanceEvent[],
+    receivedAtMs: number,
+  ): Promise<{ fresh: InstanceEvent[]; counters: CounterDelta[] }> {
+    return this.write('recording events', () => writeEvents(this.writer, events, receivedAtMs));
+  }
+
+  async recordHeartbeats(beats: Heartbeat[]): Promise<void> {
+    this.write('recording heartbeats', () => {
+      for (const b of latestHeartbeats(beats)) {
+        this.q.putHeartbeat.run(b.instanceId, b.amiId, b.amiVersion, b.region, b.asg, b.atMs);
+      }
+    });
+  }
+
+  async coverage(sinceMs: number): Promise<{ running: number; heartbeating: number }> {
+    const row = this.q.coverage.get(ms(sinceMs)) as Row;
+    return { running: Number(row.running), heartbeating: Number(row.heartbeating) };
+  }
+
+  async upsertImage(image: ImageRecord): Promise<void> {
+    this.write('registering an image', () => this.q.putImage.run(bind(imageValues(image))));
+  }
+
+  async getImage(amiId: string): Promise<ImageRecord | null> {
+    const row = this.q.getImage.get(amiId) as Row | undefined;
+    return row === undefined ? null : rowToImage(row);
+  }
+
+  async listImages(): Promise<ImageRecord[]> {
+    return (this.q.listImages.all() as Row[]).map(rowToImage);
+  }
+
+  async sweep(nowMs: number, deadlineMs: number): Promise<UpsertBootResult[]> {
+    return this.write('sweeping unreported launches', () =>
+      writeSweep(this.writer, nowMs, deadlineMs),
+    );
+  }
+
+  async getLaunch(instanceId: string): Promise<StoredLaunch | null> {
+    const row = this.q.getLaunch.get(instanceId) as Row | undefined;
+    return row === undefined ? null : publicLaunch(rowToLaunch(row));
+  }
+
+  async getBoots(instanceId: string): Promise<StoredBoot[]> {
+    return (this.q.getBoots.all(instanceId) as Row[]).map(rowToBoot);
+  }
+
+  async queryBoots(query: BootQuery): Promise<BootPage> {
+    const limit = pageSize(query.limit);
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const rows = this.q.queryBoots.all({
+      version: query.amiVersion ?? null,
+      outcome: query.outcome ?? null,
+      reason: query.reason ?? null,
+      since: query.sinceMs === undefined ? null : ms(query.sinceMs),
+      at: after?.outcomeAtMs ?? null,
+      instance: after?.instanceId ?? null,
+      boot: after?.bootId ?? null,
+      limit: limit + 1,
+    }) as Row[];
+    const boots = rows.slice(0, limit).map(rowToBoot);
+    const last = boots[boots.length - 1];
+    return { boots, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async rollups(query: RollupQuery): Promise<RollupRow[]> {
+    return (this.q.rollups.all(ms(query.fromMs), ms(query.toMs)) as Row[]).map(rowToRollup);
+  }
+
+  async groups(sinceMs: number): Promise<GroupKey[]> {
+    return (this.q.groups.all(ms(sinceMs)) as Row[]).map(rowToGroup);
+  }
+
+  async loadCounters(): Promise<CounterDelta[]> {
+    const rows = this.q.loadCounters.all(this.replicaId) as StoredCounter[];
+    return fromStoredCounters(rows);
+  }
+
+  async pruneBoots(beforeMs: number): Promise<number> {
+    const before = ms(beforeMs);
+    return this.write('pruning old boots', () => {
+      const deleted = this.q.pruneBoots.run(before).changes;
+      this.q.pruneLaunches.run(before);
+      this.q.pruneEvents.run(before);
+      this.q.pruneHeartbeats.run(before);
+      return deleted;
+    });
+  }
+}

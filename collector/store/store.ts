@@ -1,0 +1,130 @@
+// The store: one interface, two engines (sqlite-store.ts, pg-store.ts). Every method that writes
+// does so in one transaction: a crash or an error leaves nothing half-written.
+import type { BootReport } from '../../shared/boot-report.js';
+import type {
+  GroupKey,
+  Heartbeat,
+  ImageRecord,
+  InstanceEvent,
+  Launch,
+  RollupRow,
+  StoredBoot,
+} from '../model.js';
+
+/** A change to one exported Prometheus counter series, applied by the caller after commit. */
+export interface CounterDelta {
+  /** Prometheus metric name (PromMetric in shared/conventions.ts). */
+  name: string;
+  labels: Record<string, string>;
+  /**
+   * Never negative: counters never go down. A histogram observation comes with every `_bucket`
+   * series, those below the value with delta 0, so that a new label set has all its buckets.
+   * A correction (a late report replacing a `no_report`) adds 1
+   * to bootwatch_boots_retracted_total with the old labels and 1 to bootwatch_boots_total with the
+   * new ones, so that PromQL computes launches as boots_total - boots_retracted_total. Histograms
+   * come as their series: `<name>_bucket` (with `le`), `<name>_sum`, `<name>_count`.
+   */
+  delta: number;
+}
+
+/** A launch as stored, with what the sweeper needs besides the Launch facts. */
+export interface StoredLaunch extends Launch {
+  /** When the sweeper charged this launch as a failed boot; null while undecided. */
+  decidedAtMs: number | null;
+  /** Auto Scaling's StatusMessage or cause, for a failed launch. */
+  statusMessage: string | null;
+}
+
+export interface UpsertBootResult {
+  /** inserted: new boot; updated: the same boot with other values (a correction); unchanged: a repeat. */
+  status: 'inserted' | 'updated' | 'unchanged';
+  /** The record as stored after the write. */
+  boot: StoredBoot;
+  /** The counter increments this write caused, already persisted for this replica. */
+  counters: CounterDelta[];
+}
+
+export interface BootQuery {
+  amiVersion?: string;
+  outcome?: string;
+  reason?: string;
+  /** epoch ms, on outcome time */
+  sinceMs?: number;
+  limit: number;
+  /** opaque cursor from a previous page */
+  cursor?: string;
+}
+
+export interface BootPage {
+  boots: StoredBoot[];
+  nextCursor: string | null;
+}
+
+export interface RollupQuery {
+  fromMs: number; // inclusive, minute-aligned
+  toMs: number; // exclusive
+}
+
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+
+  /** Creates or migrates the schema; idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Inserts or updates a boot keyed by (instanceId, bootId), with its rollup contribution moved
+   * from the old minute/outcome to the new one, and the launch marked reported. A first-boot report
+   * replaces a collector-decided failure (no_report, terminated_before_ready) of the same instance.
+   */
+  upsertBoot(report: BootReport, receivedAtMs: number): Promise<UpsertBootResult>;
+
+  /**
+   * Records events, deduplicated by eventId, merged into launches by instance id. Returns the
+   * events that were new and the counter increments they caused (bootwatch_launches_total).
+   */
+  recordEvents(
+    events: InstanceEvent[],
+    receivedAtMs: number,
+  ): Promise<{ fresh: InstanceEvent[]; counters: CounterDelta[] }>;
+
+  /** Agent heartbeats (coverage): the latest heartbeat time per instance. */
+  recordHeartbeats(beats: Heartbeat[]): Promise<void>;
+  /** Instances running (launched, not terminated) and, of those, heartbeating since `sinceMs`. */
+  coverage(sinceMs: number): Promise<{ running: number; heartbeating: number }>;
+
+  /** Registers an AMI (the bake pipeline's registry wins over what agents said). */
+  upsertImage(image: ImageRecord): Promise<void>;
+  getImage(amiId: string): Promise<ImageRecord | null>;
+  listImages(): Promise<ImageRecord[]>;
+
+  /**
+   * The sweeper: launches with no report `deadlineMs` after launch become `no_report` failures;
+   * launches terminated before ready become `terminated_before_ready`. Returns what it decided.
+   * Runs under a lock so that one sweeper at a time works across replicas (PostgreSQL: advisory lock).
+   */
+  sweep(nowMs: number, deadlineMs: number): Promise<UpsertBootResult[]>;
+
+  /**
+   * The launch, or null when none is known. An instance seen only terminating (events arrive in
+   * any order) has no launch time yet, so it is null too until its launch event arrives.
+   */
+  getLaunch(instanceId: string): Promise<StoredLaunch | null>;
+  getBoots(instanceId: string): Promise<StoredBoot[]>;
+  queryBoots(query: BootQuery): Promise<BootPage>;
+
+  /** Rollup rows (first boots only) in a time range. */
+  rollups(query: RollupQuery): Promise<RollupRow[]>;
+  /** Distinct groups that have rollups since `sinceMs`. */
+  groups(sinceMs: number): Promise<GroupKey[]>;
+
+  /** This replica's persisted counter values, to rebuild /metrics after a restart. */
+  loadCounters(): Promise<CounterDelta[]>;
+
+  /**
+   * Deletes raw boots whose outcome time is older than `beforeMs`, and with them the raw facts
+   * of the same age: settled launches that ended (terminated or failed, reported or decided),
+   * seen event ids, heartbeats. Rollups and counters are kept. Returns the boots deleted.
+   */
+  pruneBoots(beforeMs: number): Promise<number>;
+}
