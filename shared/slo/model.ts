@@ -1,0 +1,47 @@
+// The SLO model: what every SLO input format (bootwatch YAML, OpenSLO v1) maps onto, what the
+// engine evaluates and what the rule and dashboard generators read. Validation runs once, on this
+// model; generators never see the input formats.
+
+/** The SLIs bootwatch can compute from its rollups (DESIGN.md, SLO engine). */
+export const SliKinds = ['boot_success', 'time_to_ready', 'agent_coverage', 'replacement_rate'] as const;
+export type SliKind = (typeof SliKinds)[number];
+
+/** Labels an SLO may group by (Prometheus label names, PromLabel in conventions.ts). */
+export const GroupByLabels = ['ami_version', 'ami_id', 'region', 'asg', 'instance_type'] as const;
+export type GroupByLabel = (typeof GroupByLabels)[number];
+
+/**
+ * One multiwindow, multi-burn-rate alerting tier (SRE Workbook, chapter 5, table 5-8): alert when
+ * both the long and the short window burn faster than `factor`. The factor derives from the share
+ * of the error budget the tier may consume in its long window:
+ *   factor = budgetConsumed * sloWindow / longWindow
+ * e.g. 2% of a 30-day budget in 1 hour: 0.02 * 720h / 1h = 14.4.
+ */
+export interface AlertTier {
+  severity: 'page' | 'ticket';
+  /** Long window, ms (1h, 6h, 1d, 3d by default). */
+  longWindowMs: number;
+  /** Short window, ms (5m, 30m, 2h, 6h by default): stops the alert soon after the burn stops. */
+  shortWindowMs: number;
+  /** Share of the SLO window's error budget this tier may consume in its long window (0..1). */
+  budgetConsumed: number;
+  /** Burn-rate threshold, derived from budgetConsumed (see above). */
+  factor: number;
+}
+
+export interface Slo {
+  /** Unique; [a-z0-9_-], the `slo` label on every series and alert. */
+  name: string;
+  description: string;
+  sli: SliKind;
+  /** time_to_ready only: a boot is good when ready within this many seconds (a histogram bound). */
+  thresholdSeconds: number | null;
+  /** The target, as a ratio in (0, 1): 99.9% is 0.999. */
+  objective: number;
+  /** Rolling window, ms (30d, 28d, 7d...). */
+  windowMs: number;
+  groupBy: GroupByLabel[];
+  tiers: AlertTier[];
+  /** Where it came from, for messages: file and line, or 'built-in'. */
+  source: string;
+}
