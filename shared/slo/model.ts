@@ -3,7 +3,12 @@
 // model; generators never see the input formats.
 
 /** The SLIs bootwatch can compute from its rollups (DESIGN.md, SLO engine). */
-export const SliKinds = ['boot_success', 'time_to_ready', 'agent_coverage', 'replacement_rate'] as const;
+export const SliKinds = [
+  'boot_success',
+  'time_to_ready',
+  'agent_coverage',
+  'replacement_rate',
+] as const;
 export type SliKind = (typeof SliKinds)[number];
 
 /** Labels an SLO may group by (Prometheus label names, PromLabel in conventions.ts). */
