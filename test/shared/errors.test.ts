@@ -7,7 +7,7 @@ describe('error list', () => {
     const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
     for (const code of Object.keys(ErrorCodes)) {
       expect(doc, `docs/errors.md misses ${code}`).toMatch(
-        new RegExp(`^\\| ${code} \\|[^\\n]+\\|[^\\n]+\\|[^\\n]+\\|`, 'm'),
+        new RegExp(`^\\|\\s*${code}\\s*\\|[^\\n]+\\|[^\\n]+\\|[^\\n]+\\|`, 'm'),
       );
     }
   });
