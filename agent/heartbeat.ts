@@ -11,13 +11,14 @@ import { createImdsClient } from './imds-client.js';
 import { readInstanceIdentity } from './instance-identity.js';
 import { collectHeartbeat, type Attributes } from './otlp-report.js';
 import type { AgentRuntime } from './run-agent.js';
+import { spooledIdentity, type SpooledIdentity } from './spool.js';
 
 async function heartbeatAttributes(
   config: AgentConfig,
   rt: AgentRuntime,
 ): Promise<{
   attributes: Attributes;
-  identity: { documentB64: string; signatureB64: string | null; pkcs7B64: string | null } | null;
+  identity: SpooledIdentity | null;
 }> {
   const client = createImdsClient({
     endpoint: config.imds.endpoint,
@@ -51,13 +52,7 @@ async function heartbeatAttributes(
       [ResourceAttr.hostType]: d.instanceType,
     };
     if (identity.asgName) attributes[ResourceAttr.asgName] = identity.asgName;
-    const signed = config.collector.send_identity
-      ? {
-          documentB64: Buffer.from(identity.documentRaw, 'utf8').toString('base64'),
-          signatureB64: identity.signature,
-          pkcs7B64: identity.pkcs7,
-        }
-      : null;
+    const signed = config.collector.send_identity ? spooledIdentity(identity) : null;
     return { attributes, identity: signed };
   } finally {
     client.close();

@@ -29,7 +29,7 @@ import { readKernel, type KernelFacts } from './kernel.js';
 import { bootResourceAttributes, type Attributes } from './otlp-report.js';
 import { runProbes } from './probes.js';
 import { rootPath } from './root-path.js';
-import { Spool, type SpoolEntry } from './spool.js';
+import { Spool, spooledIdentity, type SpoolEntry } from './spool.js';
 import { failedUnits, unitActive } from './systemd.js';
 
 export interface AgentRuntime {
@@ -210,14 +210,7 @@ export async function buildReport(
     version: 1,
     report,
     resource: bootResourceAttributes(report, extra, BootwatchVersion),
-    identity:
-      identity && config.collector.send_identity
-        ? {
-            documentB64: Buffer.from(identity.documentRaw, 'utf8').toString('base64'),
-            signatureB64: identity.signature,
-            pkcs7B64: identity.pkcs7,
-          }
-        : null,
+    identity: identity && config.collector.send_identity ? spooledIdentity(identity) : null,
     createdAtMs: rt.clock.now(),
   };
   return { entry, notes };

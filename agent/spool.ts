@@ -30,6 +30,19 @@ export interface SpooledIdentity {
   pkcs7B64: string | null;
 }
 
+/** What the collector needs from an IMDS identity to verify the sender (headers of each send). */
+export function spooledIdentity(identity: {
+  documentRaw: string;
+  signature: string | null;
+  pkcs7: string | null;
+}): SpooledIdentity {
+  return {
+    documentB64: Buffer.from(identity.documentRaw, 'utf8').toString('base64'),
+    signatureB64: identity.signature,
+    pkcs7B64: identity.pkcs7,
+  };
+}
+
 export interface SpoolEntry {
   version: 1;
   report: BootReport;
