@@ -1,10 +1,13 @@
-// The in-memory mirror of this replica's persisted counters: one value per raw series (exact
-// labels, as the store keeps them), exported folded (label-folder.ts). Seeded at startup from
-// store.loadCounters() and moved by the CounterDelta[] each committed write returns, so /metrics
-// continues where the last process stopped and Prometheus rate() sees no reset.
+// The in-memory mirror of this replica's persisted counters: one entry per stored series (exact
+// label values, as the store keeps them), a counter's value or a histogram's bucket counts and
+// sum. Seeded at startup from store.loadCounters() and moved by the CounterDelta[] each committed
+// write returns, so /metrics continues where the last process stopped and Prometheus rate() sees
+// no reset. Applying a delta is one map lookup and a few additions; folding labels (label-folder.ts)
+// and making the cumulative `le` series happen only when /metrics is scraped.
 import { OtherLabelValue, PromLabel, UnknownVersion } from '../../shared/conventions.js';
+import { seriesKey } from '../store/series-key.js';
 import type { CounterDelta } from '../store/store.js';
-import { familyOf, type Family } from './families.js';
+import { Families, type Family } from './families.js';
 import { LabelFolder } from './label-folder.js';
 
 export interface ExportedValue {
@@ -13,14 +16,24 @@ export interface ExportedValue {
   value: number;
 }
 
-interface RawSeries {
-  name: string;
-  labels: Record<string, string>;
+interface Series {
+  labels: readonly string[];
+  /** A counter's value or a histogram's sum. */
   value: number;
+  /** A histogram's observations per bucket (not cumulative, +Inf last); empty for a counter. */
+  buckets: number[];
+}
+
+interface FamilySeries {
+  family: Family;
+  /** Where ami_version and ami_id are among the family's labels (-1: not a label of it). */
+  versionAt: number;
+  amiIdAt: number;
+  series: Map<string, Series>;
 }
 
 export class CounterSeries {
-  private readonly raw = new Map<string, RawSeries>();
+  private readonly byFamily = new Map<string, FamilySeries>();
   private readonly versions: LabelFolder;
   private readonly amiIds: LabelFolder;
 
@@ -28,6 +41,14 @@ export class CounterSeries {
     // DESIGN.md: unknown or excess AMI versions fold into `other`.
     this.versions = new LabelFolder(labelCap, new Set([UnknownVersion]));
     this.amiIds = new LabelFolder(labelCap);
+    for (const family of Families) {
+      this.byFamily.set(family.name, {
+        family,
+        versionAt: family.labels.indexOf(PromLabel.amiVersion),
+        amiIdAt: family.labels.indexOf(PromLabel.amiId),
+        series: new Map(),
+      });
+    }
   }
 
   /**
@@ -35,123 +56,121 @@ export class CounterSeries {
    * values given most recent first keep their names; the rest of those in `counters` fold.
    */
   seed(counters: readonly CounterDelta[], recent: { versions: string[]; amiIds: string[] }): void {
-    const seen = (label: string) => counters.map((c) => c.labels[label] ?? '').sort();
-    this.versions.seed([...recent.versions, ...seen(PromLabel.amiVersion)]);
-    this.amiIds.seed([...recent.amiIds, ...seen(PromLabel.amiId)]);
+    const versions: string[] = [];
+    const amiIds: string[] = [];
+    for (const c of counters) {
+      const f = this.byFamily.get(c.family);
+      if (f === undefined) continue;
+      if (f.versionAt >= 0) versions.push(c.labels[f.versionAt] ?? '');
+      if (f.amiIdAt >= 0) amiIds.push(c.labels[f.amiIdAt] ?? '');
+    }
+    this.versions.seed([...recent.versions, ...versions.sort()]);
+    this.amiIds.seed([...recent.amiIds, ...amiIds.sort()]);
     for (const c of counters) this.add(c);
   }
 
-  /** Adds committed increments. Counters never go down: non-positive deltas are ignored. */
+  /** Adds committed increments. Counters never go down: a negative delta is ignored. */
   apply(deltas: readonly CounterDelta[]): void {
     for (const d of deltas) {
-      const version = d.labels[PromLabel.amiVersion];
-      const amiId = d.labels[PromLabel.amiId];
-      if (version !== undefined) this.versions.touch(version);
-      if (amiId !== undefined) this.amiIds.touch(amiId);
+      const f = this.byFamily.get(d.family);
+      if (f === undefined) continue;
+      if (f.versionAt >= 0) this.versions.touch(d.labels[f.versionAt] ?? '');
+      if (f.amiIdAt >= 0) this.amiIds.touch(d.labels[f.amiIdAt] ?? '');
       this.add(d);
     }
   }
 
-  /** The families present, in the order Families lists them (unknown names after). */
-  families(): Family[] {
-    const found = new Map<string, Family>();
-    for (const s of this.raw.values()) {
-      const { family } = familyOf(s.name);
-      found.set(family.name, family);
-    }
-    return [...found.values()];
-  }
-
   /** The exported (folded, summed) values of one family, histograms with every bucket. */
   exported(family: Family): ExportedValue[] {
-    const groups = new Map<string, { labels: Record<string, string>; parts: RawSeries[] }>();
-    for (const s of this.raw.values()) {
-      if (familyOf(s.name).family.name !== family.name) continue;
-      const labels = this.foldLabels(s.labels);
-      const { le: _le, ...groupLabels } = labels;
-      const key = labelKey(groupLabels);
-      const group = groups.get(key) ?? { labels: groupLabels, parts: [] };
-      group.parts.push({ name: s.name, labels, value: s.value });
-      groups.set(key, group);
+    const f = this.byFamily.get(family.name);
+    if (f === undefined) return [];
+    const groups = new Map<string, Series>();
+    for (const s of f.series.values()) {
+      const labels = this.fold(f, s.labels);
+      const key = seriesKey(labels);
+      const group = groups.get(key);
+      if (group === undefined) {
+        groups.set(key, { labels, value: s.value, buckets: [...s.buckets] });
+        continue;
+      }
+      group.value += s.value;
+      s.buckets.forEach((n, i) => (group.buckets[i] = (group.buckets[i] ?? 0) + n));
     }
     const out: ExportedValue[] = [];
-    for (const { labels, parts } of groups.values()) {
-      if (family.type === 'counter') {
-        out.push({ metricName: family.name, labels, value: sum(parts) });
-      } else {
-        out.push(...histogramValues(family, labels, parts));
-      }
+    for (const g of groups.values()) {
+      const labels: Record<string, string> = {};
+      family.labels.forEach((name, i) => (labels[name] = g.labels[i] ?? ''));
+      if (family.type === 'counter') out.push({ metricName: family.name, labels, value: g.value });
+      else out.push(...histogramValues(family, labels, g));
     }
     return out;
   }
 
   private add(d: CounterDelta): void {
-    if (!(d.delta > 0) || !Number.isFinite(d.delta)) return;
-    const key = `${d.name}${labelKey(d.labels)}`;
-    const s = this.raw.get(key);
-    if (s) s.value += d.delta;
-    else this.raw.set(key, { name: d.name, labels: { ...d.labels }, value: d.delta });
+    const f = this.byFamily.get(d.family);
+    if (f === undefined || !acceptable(d)) return;
+    let s = f.series.get(d.key);
+    if (s === undefined) {
+      const buckets = new Array<number>(
+        f.family.type === 'histogram' ? f.family.bounds.length + 1 : 0,
+      );
+      s = { labels: d.labels, value: 0, buckets: buckets.fill(0) };
+      f.series.set(d.key, s);
+    }
+    if (d.kind === 'counter') {
+      s.value += d.value;
+      return;
+    }
+    s.value += d.sum;
+    for (let i = 0; i < s.buckets.length; i++)
+      s.buckets[i] = (s.buckets[i] ?? 0) + (d.buckets[i] ?? 0);
   }
 
-  private foldLabels(labels: Record<string, string>): Record<string, string> {
-    const out = { ...labels };
-    const version = labels[PromLabel.amiVersion];
-    const amiId = labels[PromLabel.amiId];
-    const versionFolded = version !== undefined && this.versions.fold(version) === OtherLabelValue;
-    if (version !== undefined) out[PromLabel.amiVersion] = this.versions.fold(version);
+  private fold(f: FamilySeries, values: readonly string[]): string[] {
+    const out = [...values];
+    let versionFolded = false;
+    if (f.versionAt >= 0) {
+      const version = this.versions.fold(values[f.versionAt] ?? '');
+      out[f.versionAt] = version;
+      versionFolded = version === OtherLabelValue;
+    }
     // An AMI id of a folded version folds too: the pair would otherwise still be unbounded.
-    if (amiId !== undefined) {
-      out[PromLabel.amiId] = versionFolded ? OtherLabelValue : this.amiIds.fold(amiId);
+    if (f.amiIdAt >= 0) {
+      out[f.amiIdAt] = versionFolded ? OtherLabelValue : this.amiIds.fold(values[f.amiIdAt] ?? '');
     }
     return out;
   }
 }
 
+/** Whether a delta only adds: a counter moved by a positive amount, a histogram by observations. */
+function acceptable(d: CounterDelta): boolean {
+  if (d.kind === 'counter') return d.value > 0 && Number.isFinite(d.value);
+  if (!(d.sum >= 0 && Number.isFinite(d.sum))) return false;
+  for (let i = 0; i < d.buckets.length; i++) {
+    const n = d.buckets[i] as number;
+    if (!(n >= 0 && Number.isFinite(n))) return false;
+  }
+  return true;
+}
+
 /**
  * Buckets are cumulative, as Prometheus has them: `le="30"` counts every observation <= 30 s.
- * A bound no delta named yet carries the value of the bound below it (0 below the first), so
- * every label set exports the full, monotonic bucket list ending in +Inf = _count.
+ * Every label set exports the full bucket list, ending in +Inf = _count.
  */
 function histogramValues(
   family: Family,
   labels: Record<string, string>,
-  parts: RawSeries[],
+  series: Series,
 ): ExportedValue[] {
-  const buckets = new Map<number, number>();
-  let total = 0;
-  let count = 0;
-  for (const p of parts) {
-    if (p.name.endsWith('_sum')) total += p.value;
-    else if (p.name.endsWith('_count')) count += p.value;
-    else {
-      const le = p.labels.le === '+Inf' ? Infinity : Number(p.labels.le);
-      if (!Number.isNaN(le)) buckets.set(le, (buckets.get(le) ?? 0) + p.value);
-    }
-  }
-  const bounds = [...new Set([...(family.buckets ?? []), ...buckets.keys()])]
-    .filter((b) => Number.isFinite(b))
-    .sort((a, b) => a - b);
+  const bucket = `${family.name}_bucket`;
   const out: ExportedValue[] = [];
   let running = 0;
-  for (const bound of bounds) {
-    running = Math.max(running, buckets.get(bound) ?? 0);
-    out.push({
-      metricName: `${family.name}_bucket`,
-      labels: { ...labels, le: String(bound) },
-      value: running,
-    });
-  }
-  const inf = Math.max(running, buckets.get(Infinity) ?? 0, count);
-  out.push({ metricName: `${family.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: inf });
-  out.push({ metricName: `${family.name}_sum`, labels, value: total });
-  out.push({ metricName: `${family.name}_count`, labels, value: Math.max(count, inf) });
+  series.buckets.forEach((n, i) => {
+    running += n;
+    const le = i < family.bounds.length ? String(family.bounds[i]) : '+Inf';
+    out.push({ metricName: bucket, labels: { ...labels, le }, value: running });
+  });
+  out.push({ metricName: `${family.name}_sum`, labels, value: series.value });
+  out.push({ metricName: `${family.name}_count`, labels, value: running });
   return out;
-}
-
-function sum(parts: RawSeries[]): number {
-  return parts.reduce((acc, p) => acc + p.value, 0);
-}
-
-function labelKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

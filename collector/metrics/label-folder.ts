@@ -16,6 +16,8 @@ export class LabelFolder {
   /** Admitted values in least-recently-written-first order (a Map keeps insertion order). */
   private readonly admitted = new Map<string, true>();
   private readonly folded = new Set<string>();
+  /** The value of the last touch(): touching it again changes nothing (the write path's case). */
+  private last: string | undefined;
 
   constructor(
     private readonly cap: number,
@@ -37,6 +39,8 @@ export class LabelFolder {
 
   /** Records a write of `value`: admits a new value, evicting the least recently written one. */
   touch(value: string): void {
+    if (value === this.last) return;
+    this.last = value;
     if (this.foldsAlways(value) || this.folded.has(value)) return;
     if (this.admitted.delete(value)) {
       this.admitted.set(value, true);

@@ -38,17 +38,9 @@ export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics
   const registry = new Registry();
   const series = new CounterSeries(options.labelCap);
 
-  // Every known family is registered up front so that HELP/TYPE are there before the first boot;
-  // a family first met in a delta (familyOf's fallback) is registered when met.
+  // Every family is registered up front so that HELP/TYPE are there before the first boot.
   for (const family of Families) registry.registerMetric(persistedMetric(family, series));
-  const apply = (deltas: readonly CounterDelta[]) => {
-    series.apply(deltas);
-    for (const family of series.families()) {
-      if (!registry.getSingleMetric(family.name)) {
-        registry.registerMetric(persistedMetric(family, series));
-      }
-    }
-  };
+  const apply = (deltas: readonly CounterDelta[]) => series.apply(deltas);
 
   let last: Coverage = { running: 0, heartbeating: 0 };
   let pending: Promise<Coverage> | null = null;

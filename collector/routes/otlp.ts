@@ -3,12 +3,14 @@
 //      an unknown caller costs no body bytes;
 //   2. decompress under the limit, decode, rebuild the boots: any failure is a 4xx, nothing stored;
 //   3. every boot against the signed identity: one mismatch rejects the request whole (403);
-//   4. write: each boot its own transaction, then the heartbeats; the counters each commit returns
-//      move /metrics. A failed write answers 503 + Retry-After: the exporter retries the request,
-//      and upserts keyed by (instance, boot) make the boots already written a no-op.
+//   4. write: each boot written whole (the store may commit it with other requests' boots), then
+//      the heartbeats; the counters each commit returns move /metrics. A failed write answers
+//      503 + Retry-After: the exporter retries the request, and upserts keyed by (instance, boot)
+//      make the boots already written a no-op.
 // Answers are in the request's encoding: ExportMetricsServiceResponse (with partialSuccess when
 // data points were rejected) or google.rpc.Status for errors.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BootReport } from '../../shared/boot-report.js';
 import { BootwatchError } from '../../shared/errors.js';
 import { checkBootAgainstIdentity, type AgentPrincipal } from '../auth/authenticate.js';
 import { logHttpError, setRetryAfter, toHttpError } from '../errors-http.js';
@@ -84,13 +86,7 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
         for (const beat of heartbeats) checkBootAgainstIdentity(beat, principal.document);
       }
 
-      const receivedAtMs = ctx.clock.now();
-      for (const boot of boots) {
-        const result = await storeWrite(`the boot ${boot.instanceId}/${boot.bootId}`, () =>
-          ctx.store.upsertBoot(boot, receivedAtMs),
-        );
-        ctx.metrics.apply(result.counters);
-      }
+      await writeBoots(ctx, boots, ctx.clock.now());
       if (heartbeats.length > 0) {
         await storeWrite('heartbeats', () => ctx.store.recordHeartbeats(heartbeats));
       }
@@ -103,6 +99,32 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       return reply.code(200).type(contentType).send(out);
     },
   );
+}
+
+/**
+ * Every boot of the request, submitted together so that they share a transaction (the store
+ * batches concurrent writes). Each boot is still written whole or not at all: the counters of
+ * those written move /metrics even when another failed, and the failure answers the request.
+ */
+async function writeBoots(
+  ctx: RouteContext,
+  boots: readonly BootReport[],
+  receivedAtMs: number,
+): Promise<void> {
+  const write = (boot: BootReport) =>
+    storeWrite(`the boot ${boot.instanceId}/${boot.bootId}`, () =>
+      ctx.store.upsertBoot(boot, receivedAtMs),
+    );
+  if (boots.length === 1) {
+    ctx.metrics.apply((await write(boots[0] as BootReport)).counters);
+    return;
+  }
+  let failure: { error: unknown } | null = null;
+  for (const r of await Promise.allSettled(boots.map(write))) {
+    if (r.status === 'fulfilled') ctx.metrics.apply(r.value.counters);
+    else failure ??= { error: r.reason };
+  }
+  if (failure !== null) throw failure.error;
 }
 
 /** The first problems and how many more: a batch of broken boots must not make a huge answer. */

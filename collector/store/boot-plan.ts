@@ -4,21 +4,14 @@
 import { Phases } from '../../shared/conventions.js';
 import { outcomeTimeMs, type BootReport } from '../../shared/boot-report.js';
 import type { StoredBoot } from '../model.js';
-import {
-  bootChanges,
-  expandChanges,
-  retractionChanges,
-  type CounterChange,
-} from './counter-deltas.js';
+import { bootCounters, retractionCounters } from './counter-deltas.js';
 import { mergeRollupDeltas, rollupContribution, type RollupDelta } from './rollup-math.js';
-import type { UpsertBootResult } from './store.js';
+import type { CounterDelta, UpsertBootResult } from './store.js';
 
 export interface BootWritePlan extends UpsertBootResult {
   /** A collector-decided failure of the same instance that this first boot replaces. */
   replaces: StoredBoot | null;
   rollups: RollupDelta[];
-  /** What `counters` says, in the form the store persists. */
-  changes: CounterChange[];
 }
 
 /** The report as stored: only the fields of BootReport (no stray properties), absent optionals left out. */
@@ -121,23 +114,22 @@ export function planBootWrite(
   replaces: StoredBoot | null,
 ): BootWritePlan {
   if (existing !== null && replaces === null && sameReport(existing, incoming)) {
-    const nothing = { counters: [], changes: [], replaces: null, rollups: [] };
+    const nothing = { counters: [], replaces: null, rollups: [] };
     return { status: 'unchanged', boot: existing, ...nothing };
   }
   const olds = [existing, replaces].filter((b): b is StoredBoot => b !== null);
   const rollups = olds.filter((b) => b.firstBoot).map((b) => rollupContribution(b, -1));
   if (incoming.firstBoot) rollups.push(rollupContribution(incoming, 1));
-  let changes: CounterChange[];
+  let counters: CounterDelta[];
   const sameCounted =
     replaces === null && existing !== null && countedText(existing) === countedText(incoming);
-  if (olds.length === 0) changes = bootChanges(incoming);
-  else if (sameCounted) changes = [];
-  else changes = [...olds.flatMap(retractionChanges), ...bootChanges(incoming)];
+  if (olds.length === 0) counters = bootCounters(incoming);
+  else if (sameCounted) counters = [];
+  else counters = [...olds.flatMap(retractionCounters), ...bootCounters(incoming)];
   return {
     status: olds.length === 0 ? 'inserted' : 'updated',
     boot: incoming,
-    counters: expandChanges(changes),
-    changes,
+    counters,
     replaces,
     rollups: mergeRollupDeltas(rollups),
   };

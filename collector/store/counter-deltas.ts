@@ -1,165 +1,173 @@
-// The Prometheus counters a store write moves. Pure. A write first says what happened as
-// changes (an increment, or one histogram observation); the store persists them compactly
-// (counter-storage.ts) and returns them expanded into series deltas for /metrics.
-import {
-  PhaseBuckets,
-  Phases,
-  PromLabel,
-  PromMetric,
-  TimeToReadyBuckets,
-} from '../../shared/conventions.js';
+// The Prometheus counters a store write moves. Pure. One delta per family and label set: a boot
+// is one boots_total increment, one time-to-ready observation and one observation per phase, and
+// an observation is a bucket vector with a single 1, not one delta per cumulative `le` series.
+import { Phases } from '../../shared/conventions.js';
 import type { StoredBoot } from '../model.js';
+import {
+  bucketCount,
+  CounterFamilies,
+  counterFamily,
+  type CounterFamily,
+} from './counter-families.js';
 import type { LaunchRow } from './launch-merge.js';
-import type { CounterDelta } from './store.js';
+import { bucketIndex } from './rollup-math.js';
+import { seriesKey } from './series-key.js';
+import type { CounterDelta, CounterIncrement, HistogramDelta } from './store.js';
 
-/** Histograms exported as counter series, with their bounds. */
-export const HistogramBounds: Readonly<Record<string, readonly number[]>> = {
-  [PromMetric.timeToReadySeconds]: TimeToReadyBuckets,
-  [PromMetric.bootPhaseSeconds]: PhaseBuckets,
-};
-
-export const InfLe = '+Inf';
-
-export type CounterChange =
-  | { kind: 'inc'; name: string; labels: Record<string, string>; delta: number }
-  | { kind: 'observe'; histogram: string; labels: Record<string, string>; value: number };
-
-/**
- * One observation as the `_bucket`, `_sum` and `_count` series of a histogram. Every bucket comes
- * out, with 0 below the observation, so that a label set seen for the first time has all its
- * buckets (histogram_quantile needs them). Value 42 with bounds [30, 60]:
- * _bucket{le="30"} +0, _bucket{le="60"} +1, _bucket{le="+Inf"} +1, _sum +42, _count +1.
- */
-export function histogramDeltas(
-  name: string,
-  labels: Record<string, string>,
-  bounds: readonly number[],
+export function increment(
+  family: CounterFamily,
+  labels: string[],
   value: number,
-): CounterDelta[] {
-  const bucket = `${name}_bucket`;
-  const les = leLabels(bounds);
-  const out: CounterDelta[] = [];
-  for (let i = 0; i < les.length; i++) {
-    const le = les[i] ?? InfLe;
-    const delta = i === bounds.length || value <= (bounds[i] ?? Infinity) ? 1 : 0;
-    out.push({ name: bucket, labels: { ...labels, le }, delta });
+): CounterIncrement {
+  return { kind: 'counter', family: family.name, labels, key: seriesKey(labels), value };
+}
+
+/** Frozen one-hot bucket vectors, one per family and bucket: an observation allocates none. */
+const unitVectors = new Map<string, readonly (readonly number[])[]>();
+
+function unitBuckets(family: CounterFamily, index: number): readonly number[] {
+  let vectors = unitVectors.get(family.name);
+  if (vectors === undefined) {
+    const n = bucketCount(family);
+    vectors = Array.from({ length: n }, (_, i) =>
+      Object.freeze(Array.from({ length: n }, (_x, j) => (i === j ? 1 : 0))),
+    );
+    unitVectors.set(family.name, vectors);
   }
-  out.push({ name: `${name}_sum`, labels, delta: value });
-  out.push({ name: `${name}_count`, labels, delta: 1 });
-  return out;
+  return vectors[index] as readonly number[];
 }
 
-const leCache = new WeakMap<readonly number[], string[]>();
-
-/** The `le` label values of a histogram's bounds, +Inf last (cached: this is the write path). */
-function leLabels(bounds: readonly number[]): string[] {
-  let les = leCache.get(bounds);
-  if (les === undefined) {
-    les = [...bounds.map(String), InfLe];
-    leCache.set(bounds, les);
-  }
-  return les;
-}
-
-/** Changes as the series deltas /metrics applies. */
-export function expandChanges(changes: CounterChange[]): CounterDelta[] {
-  return changes.flatMap((c) =>
-    c.kind === 'inc'
-      ? [{ name: c.name, labels: c.labels, delta: c.delta }]
-      : histogramDeltas(c.histogram, c.labels, HistogramBounds[c.histogram] ?? [], c.value),
-  );
-}
-
-function bootsTotalLabels(boot: StoredBoot): Record<string, string> {
+/** One observation of a histogram: a 1 in the first bucket whose bound holds the value. */
+export function observation(
+  family: CounterFamily,
+  labels: string[],
+  value: number,
+): HistogramDelta {
+  const buckets = unitBuckets(family, bucketIndex(value, family.bounds));
   return {
-    [PromLabel.amiId]: boot.amiId,
-    [PromLabel.amiVersion]: boot.amiVersion,
-    [PromLabel.region]: boot.region,
-    [PromLabel.asg]: boot.asg ?? '',
-    [PromLabel.instanceType]: boot.instanceType,
-    [PromLabel.outcome]: boot.outcome,
-    [PromLabel.reason]: boot.reason,
+    kind: 'histogram',
+    family: family.name,
+    labels,
+    key: seriesKey(labels),
+    buckets,
+    sum: value,
   };
+}
+
+function bootLabels(boot: StoredBoot): string[] {
+  return [
+    boot.amiId,
+    boot.amiVersion,
+    boot.region,
+    boot.asg ?? '',
+    boot.instanceType,
+    boot.outcome,
+    boot.reason,
+  ];
 }
 
 /** A first boot counted: boots_total, the time-to-ready histogram and one histogram per phase. */
-export function bootChanges(boot: StoredBoot): CounterChange[] {
+export function bootCounters(boot: StoredBoot): CounterDelta[] {
   if (!boot.firstBoot) return []; // reboots are stored and shown, not counted
-  const ttrLabels = {
-    [PromLabel.amiVersion]: boot.amiVersion,
-    [PromLabel.region]: boot.region,
-    [PromLabel.asg]: boot.asg ?? '',
-    [PromLabel.outcome]: boot.outcome,
-  };
-  const changes: CounterChange[] = [
-    { kind: 'inc', name: PromMetric.bootsTotal, labels: bootsTotalLabels(boot), delta: 1 },
-    {
-      kind: 'observe',
-      histogram: PromMetric.timeToReadySeconds,
-      labels: ttrLabels,
-      value: boot.timeToReadySeconds,
-    },
+  const ttrLabels = [boot.amiVersion, boot.region, boot.asg ?? '', boot.outcome];
+  const out = [
+    increment(CounterFamilies.bootsTotal, bootLabels(boot), 1),
+    observation(CounterFamilies.timeToReady, ttrLabels, boot.timeToReadySeconds),
   ];
   for (const phase of Phases) {
     const seconds = boot.phases[phase];
     if (seconds === undefined) continue;
-    const labels = { [PromLabel.amiVersion]: boot.amiVersion, [PromLabel.phase]: phase };
-    changes.push({
-      kind: 'observe',
-      histogram: PromMetric.bootPhaseSeconds,
-      labels,
-      value: seconds,
-    });
+    out.push(observation(CounterFamilies.phase, [boot.amiVersion, phase], seconds));
   }
-  return changes;
+  return out;
 }
 
 /** A counted boot taken back by a correction: +1 under the labels it was counted with. */
-export function retractionChanges(boot: StoredBoot): CounterChange[] {
+export function retractionCounters(boot: StoredBoot): CounterDelta[] {
   if (!boot.firstBoot) return [];
-  const labels = bootsTotalLabels(boot);
-  return [{ kind: 'inc', name: PromMetric.bootsRetractedTotal, labels, delta: 1 }];
+  return [increment(CounterFamilies.bootsRetracted, bootLabels(boot), 1)];
 }
 
 /** A new instance launch, labelled with what is known when it is first seen. */
-export function launchChanges(launch: LaunchRow, amiVersion: string): CounterChange[] {
-  const labels = {
-    [PromLabel.amiId]: launch.amiId ?? '',
-    [PromLabel.amiVersion]: amiVersion,
-    [PromLabel.region]: launch.region ?? '',
-    [PromLabel.asg]: launch.asg ?? '',
-    [PromLabel.instanceType]: launch.instanceType ?? '',
-  };
-  return [{ kind: 'inc', name: PromMetric.launchesTotal, labels, delta: 1 }];
-}
-
-/** The series deltas of a counted first boot (bootChanges, expanded). */
-export function bootCounterDeltas(boot: StoredBoot): CounterDelta[] {
-  return expandChanges(bootChanges(boot));
-}
-
-/** The series delta of a retraction (retractionChanges, expanded). */
-export function retractionDeltas(boot: StoredBoot): CounterDelta[] {
-  return expandChanges(retractionChanges(boot));
-}
-
-/** Labels as canonical JSON (keys sorted): one text per label set, the storage key. */
-export function labelsKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(labels).sort(([a], [b]) => cmp(a, b))));
+export function launchCounters(launch: LaunchRow, amiVersion: string): CounterDelta[] {
+  const labels = [
+    launch.amiId ?? '',
+    amiVersion,
+    launch.region ?? '',
+    launch.asg ?? '',
+    launch.instanceType ?? '',
+  ];
+  return [increment(CounterFamilies.launches, labels, 1)];
 }
 
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sums deltas of the same series, sorted by name then labels. */
-export function mergeCounterDeltas(deltas: CounterDelta[]): CounterDelta[] {
-  const merged = new Map<string, CounterDelta>();
-  for (const d of deltas) {
-    const id = `${d.name}\u0000${labelsKey(d.labels)}`;
-    const seen = merged.get(id);
-    if (seen === undefined) merged.set(id, { name: d.name, labels: d.labels, delta: d.delta });
-    else seen.delta += d.delta;
+/**
+ * Sums of deltas per series, gathered one delta at a time (a batch's boots) and read once, merged
+ * and sorted. Each series costs one map entry and, for a histogram, one bucket array.
+ */
+export class CounterSums {
+  /** By family, then by series key: the keys are the deltas' own strings, hashed once. */
+  private readonly sums = new Map<string, Map<string, Sum>>();
+
+  add(d: CounterDelta): void {
+    let family = this.sums.get(d.family);
+    if (family === undefined) {
+      family = new Map();
+      this.sums.set(d.family, family);
+    }
+    const sum = family.get(d.key);
+    if (sum === undefined) {
+      const value = d.kind === 'counter' ? d.value : d.sum;
+      family.set(d.key, { first: d, value, buckets: d.kind === 'counter' ? [] : [...d.buckets] });
+      return;
+    }
+    if (d.kind === 'counter') {
+      sum.value += d.value;
+      return;
+    }
+    sum.value += d.sum;
+    for (let i = 0; i < sum.buckets.length; i++) {
+      sum.buckets[i] = (sum.buckets[i] ?? 0) + (d.buckets[i] ?? 0);
+    }
   }
-  return [...merged.entries()].sort(([a], [b]) => cmp(a, b)).map(([, d]) => d);
+
+  /**
+   * One delta per series that adds something, sorted by family then key: one order for every
+   * writer, so that PostgreSQL transactions lock counter rows alike.
+   */
+  merged(): CounterDelta[] {
+    const out: CounterDelta[] = [];
+    for (const family of this.sums.values()) {
+      for (const { first, value, buckets } of family.values()) {
+        if (first.kind === 'counter') {
+          if (value !== 0) out.push({ ...first, value });
+        } else if (value !== 0 || buckets.some((n) => n !== 0)) {
+          out.push({ ...first, buckets, sum: value });
+        }
+      }
+    }
+    return out.sort((a, b) => cmp(a.family, b.family) || cmp(a.key, b.key));
+  }
+}
+
+interface Sum {
+  first: CounterDelta;
+  value: number;
+  buckets: number[];
+}
+
+/** Sums the deltas of the same series and drops those that add nothing (CounterSums). */
+export function mergeCounterDeltas(deltas: readonly CounterDelta[]): CounterDelta[] {
+  const sums = new CounterSums();
+  for (const d of deltas) sums.add(d);
+  return sums.merged();
+}
+
+/** A delta's labels by name (for reading and tests; the write path never builds one). */
+export function labelRecord(d: Pick<CounterDelta, 'family' | 'labels'>): Record<string, string> {
+  const names = counterFamily(d.family)?.labels ?? [];
+  return Object.fromEntries(names.map((name, i) => [name, d.labels[i] ?? '']));
 }

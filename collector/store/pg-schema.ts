@@ -1,10 +1,35 @@
 // The PostgreSQL schema: the same tables as sqlite-schema.ts in PostgreSQL types. Text keys use
 // COLLATE "C" so that rows sort byte-wise, exactly as in SQLite, whatever the database locale:
 // both engines then page and list in the same order. Frozen once released, like the SQLite one.
+import { counterSeriesMigration, PgDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
 import type { Migration } from './sqlite-schema.js';
 
 const bucketColumns = BucketColumns.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
+
+/**
+ * One round trip for what a batch of reports does before it plans: take the instances' advisory
+ * locks (in the order given: the caller sorts), mark the launches of first boots reported (their
+ * rows locked before any shared row, as every writer does), then read the boots with a snapshot
+ * taken after both (a volatile function's statements each take their own). The read then sees
+ * whatever a writer holding one of these locks committed: a sweeper's verdict, another replica's
+ * report. The lock key is the one pg-sql.ts builds (instanceNs, hashtext(instance id)).
+ */
+const LockAndReadBoots = `CREATE FUNCTION bw_lock_and_read_boots(
+    ids text[], boot_ids text[], first_boot boolean[]) RETURNS SETOF boots
+  LANGUAGE plpgsql VOLATILE AS $fn$
+  BEGIN
+    PERFORM count(pg_advisory_xact_lock(hashtext(current_schema() || ':bootwatch:instance'),
+                                        hashtext(k)))
+      FROM (SELECT k FROM unnest(ids) WITH ORDINALITY AS u(k, i) ORDER BY i) s;
+    UPDATE launches SET reported = true
+      WHERE instance_id IN (SELECT k FROM unnest(ids, first_boot) AS u(k, f) WHERE f)
+        AND NOT reported;
+    RETURN QUERY SELECT b.* FROM unnest(ids, boot_ids, first_boot) AS k(i, bid, f)
+      JOIN boots b ON b.instance_id = k.i
+        AND (b.boot_id = k.bid OR (b.boot_id = '' AND b.source = 'collector' AND k.f));
+  END
+  $fn$`;
 
 export const PgMigrations: Migration[] = [
   {
@@ -103,5 +128,10 @@ export const PgMigrations: Migration[] = [
         at_ms bigint NOT NULL
       )`,
     ],
+  },
+  {
+    version: 2,
+    name: 'counters: one row per series, histogram buckets as columns',
+    statements: [...counterSeriesMigration(PgDialect), LockAndReadBoots],
   },
 ];

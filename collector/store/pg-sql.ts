@@ -1,7 +1,9 @@
 // Every SQL statement of the PostgreSQL store, as named (server-side prepared) statements. Only
 // column names are put together in code; every value is a $n parameter. Batches go in as arrays
 // through unnest, so that a batch is one round trip.
-import { BootColumns, BucketColumns, LaunchColumns, RollupColumns } from './rows.js';
+import { CounterBucketColumns } from './counter-storage.js';
+import { AddCountersSql, ApplyBootsSql } from './pg-boot-sql.js';
+import { BucketColumns, LaunchColumns, RollupColumns } from './rows.js';
 
 export interface NamedSql {
   name: string;
@@ -23,6 +25,8 @@ function upsert(table: string, columns: readonly string[], keys: readonly string
 /**
  * Advisory lock keys are two int4: a namespace and an id. The namespace includes the schema, so
  * that stores in different schemas of one database (test runs, tenants) never block each other.
+ * An instance's lock serialises every write about it (reports, events, sweeps) across replicas;
+ * bw_lock_and_read_boots (pg-schema.ts) takes the same key.
  */
 const instanceNs = `hashtext(current_schema() || ':bootwatch:instance')`;
 const globalNs = `hashtext(current_setting('search_path') || ':bootwatch:global')`;
@@ -32,8 +36,6 @@ export const SweepLockId = 2;
 export const Sql = {
   lockGlobal: sql('lock_global', `SELECT pg_advisory_xact_lock(${globalNs}, $1)`),
   tryLockGlobal: sql('try_lock_global', `SELECT pg_try_advisory_xact_lock(${globalNs}, $1) AS ok`),
-  /** Serialises every write about one instance (report, events, sweep) across replicas. */
-  lockInstance: sql('lock_instance', `SELECT pg_advisory_xact_lock(${instanceNs}, hashtext($1))`),
   /** Taken in the order given (the caller sorts), so that two batches never deadlock. */
   lockInstances: sql(
     'lock_instances',
@@ -46,10 +48,10 @@ export const Sql = {
      WHERE pg_try_advisory_xact_lock(${instanceNs}, hashtext(k))`,
   ),
 
-  bootAndReplaced: sql(
-    'boot_and_replaced',
-    `SELECT * FROM boots WHERE instance_id = $1
-       AND (boot_id = $2 OR (boot_id = '' AND source = 'collector' AND $3::boolean))`,
+  /** Locks the instances ($1, sorted), marks first boots' launches, reads (pg-schema.ts, v2). */
+  lockAndReadBoots: sql(
+    'lock_and_read_boots',
+    'SELECT * FROM bw_lock_and_read_boots($1::text[], $2::text[], $3::boolean[])',
   ),
   collectorBoots: sql(
     'collector_boots',
@@ -60,8 +62,7 @@ export const Sql = {
     `SELECT DISTINCT instance_id FROM boots
      WHERE instance_id = ANY($1::text[]) AND first_boot AND source = 'agent'`,
   ),
-  deleteBoot: sql('delete_boot', 'DELETE FROM boots WHERE instance_id = $1 AND boot_id = $2'),
-  putBoot: sql('put_boot', upsert('boots', BootColumns, ['instance_id', 'boot_id'])),
+  applyBoots: sql('apply_boots', ApplyBootsSql),
   getBoots: sql(
     'get_boots',
     'SELECT * FROM boots WHERE instance_id = $1 ORDER BY outcome_at_ms, boot_id',
@@ -79,15 +80,6 @@ export const Sql = {
   ),
   pruneBoots: sql('prune_boots', 'DELETE FROM boots WHERE outcome_at_ms < $1'),
 
-  addRollup: sql(
-    'add_rollup',
-    `INSERT INTO rollups (${RollupColumns.join(', ')})
-     VALUES (${params(RollupColumns.length).join(', ')})
-     ON CONFLICT (${RollupKeyColumns.join(', ')}) DO UPDATE SET ` +
-      ['count', 'ttr_sum_ms', ...BucketColumns]
-        .map((c) => `${c} = rollups.${c} + excluded.${c}`)
-        .join(', '),
-  ),
   moveRollup: sql(
     'move_rollup',
     `UPDATE rollups SET ${['count', 'ttr_sum_ms', ...BucketColumns].map((c, i) => `${c} = ${c} + $${i + 9}`).join(', ')}
@@ -109,22 +101,13 @@ export const Sql = {
      WHERE minute_ms >= $1 ORDER BY ami_id, ami_version, region, asg, instance_type`,
   ),
 
-  addCounters: sql(
-    'add_counters',
-    `INSERT INTO counters (replica_id, name, labels, value)
-     SELECT $1, n, l, v FROM unnest($2::text[], $3::text[], $4::float8[]) AS t(n, l, v)
-     ON CONFLICT (replica_id, name, labels) DO UPDATE SET value = counters.value + excluded.value`,
-  ),
+  addCounters: sql('add_counters', AddCountersSql),
   loadCounters: sql(
     'load_counters',
-    'SELECT name, labels, value FROM counters WHERE replica_id = $1 ORDER BY name, labels',
+    `SELECT family, labels, value, ${CounterBucketColumns.join(', ')} FROM counters
+     WHERE replica_id = $1`,
   ),
 
-  learnImage: sql(
-    'learn_image',
-    `INSERT INTO images (ami_id, region, name, version, build, source, registered_at_ms)
-     VALUES ($1, $2, $3, $4, '{}', 'agent', $5) ON CONFLICT (ami_id) DO NOTHING`,
-  ),
   // The registry wins: an agent's word never overwrites a registry record.
   putImage: sql(
     'put_image',
@@ -150,10 +133,6 @@ export const Sql = {
   getLaunch: sql('get_launch', 'SELECT * FROM launches WHERE instance_id = $1'),
   getLaunches: sql('get_launches', 'SELECT * FROM launches WHERE instance_id = ANY($1::text[])'),
   putLaunch: sql('put_launch', upsert('launches', LaunchColumns, ['instance_id'])),
-  markReported: sql(
-    'mark_reported',
-    'UPDATE launches SET reported = true WHERE instance_id = $1 AND NOT reported',
-  ),
   markAllReported: sql(
     'mark_all_reported',
     'UPDATE launches SET reported = true WHERE instance_id = ANY($1::text[])',

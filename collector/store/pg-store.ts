@@ -18,14 +18,16 @@ import type {
   StoredBoot,
 } from '../model.js';
 import { storedBoot } from './boot-plan.js';
-import { fromStoredCounters } from './counter-storage.js';
+import { assertCounterLayout } from './counter-families.js';
+import { loadedCounters } from './counter-storage.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { GroupCommit } from './group-commit.js';
 import { latestHeartbeats } from './heartbeats.js';
 import { publicLaunch } from './launch-merge.js';
 import { PgMigrations } from './pg-schema.js';
 import { MigrateLockId, Sql } from './pg-sql.js';
 import { inTransaction, run, type Db } from './pg-tx.js';
-import { writeBoot, writeEvents, writeSweep } from './pg-writes.js';
+import { writeBoots, writeEvents, writeSweep } from './pg-writes.js';
 import { RollupBucketCount } from './rollup-math.js';
 import {
   assertBucketLayout,
@@ -59,14 +61,20 @@ export interface PgStoreOptions {
 
 const SchemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Boot reports per transaction at most (group commit), and transactions of them in flight. */
+export const PgMaxBatch = 128;
+export const PgBatchConcurrency = 2;
+
 export class PgStore implements Store {
   readonly engine = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly replicaId: string;
   private readonly clock: Clock;
+  private readonly boots: GroupCommit<StoredBoot, UpsertBootResult>;
 
   constructor(private readonly options: PgStoreOptions) {
     assertBucketLayout(RollupBucketCount);
+    assertCounterLayout();
     if (options.schema !== undefined && !SchemaName.test(options.schema)) {
       throw new BootwatchError(
         'BW_STORE_OPEN',
@@ -84,6 +92,20 @@ export class PgStore implements Store {
     // An idle client's error (a server restart) must not crash the collector: the pool drops
     // that client, and the next query connects anew or fails with its own error.
     this.pool.on('error', () => undefined);
+    // Reports that arrive while transactions are in flight share the next one: a batch costs the
+    // same round trips as one report, so few batches in flight make large batches. Two, so that
+    // one waiting on an instance lock (a sweep, another replica) does not hold up all ingest.
+    const poolSize = options.poolSize ?? 10;
+    this.boots = new GroupCommit<StoredBoot, UpsertBootResult>({
+      maxBatch: PgMaxBatch,
+      concurrency: Math.max(1, Math.min(PgBatchConcurrency, poolSize - 1)),
+      keyOf: (b) => b.instanceId,
+      write: (batch) =>
+        this.write(
+          batch.length === 1 ? 'storing a boot report' : `storing ${batch.length} boot reports`,
+          (db) => writeBoots(db, this.replicaId, batch),
+        ),
+    });
   }
 
   private async write<T>(what: string, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -121,12 +143,12 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.boots.idle();
     if (!this.pool.ended) await this.pool.end();
   }
 
   async upsertBoot(report: BootReport, receivedAtMs: number): Promise<UpsertBootResult> {
-    const incoming = storedBoot(report, 'agent', receivedAtMs);
-    return this.write('storing a boot report', (db) => writeBoot(db, this.replicaId, incoming));
+    return this.boots.submit(storedBoot(report, 'agent', receivedAtMs));
   }
 
   async recordEvents(
@@ -214,10 +236,7 @@ export class PgStore implements Store {
   }
 
   async loadCounters(): Promise<CounterDelta[]> {
-    const rows = await run(this.pool, Sql.loadCounters, [this.replicaId]);
-    return fromStoredCounters(
-      rows.map((r) => ({ name: String(r.name), labels: String(r.labels), value: Number(r.value) })),
-    );
+    return loadedCounters(await run(this.pool, Sql.loadCounters, [this.replicaId]));
   }
 
   async pruneBoots(beforeMs: number): Promise<number> {

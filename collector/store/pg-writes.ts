@@ -1,76 +1,96 @@
-// The PostgreSQL store's writes that read before they write: a boot report, a batch of events,
-// a sweep. Each runs inside the caller's transaction (`db`). Locking, in this order everywhere so
-// that writers never deadlock: the instance's advisory lock, then its launch row, then shared rows
-// (rollups, then counters) each in sorted order, then the boot rows the instance lock protects.
+// The PostgreSQL store's writes that read before they write: a batch of boot reports, a batch of
+// events, a sweep. Each runs inside the caller's transaction (`db`). Locking, in this order
+// everywhere so that writers never deadlock: the instances' advisory locks (sorted), then their
+// launch rows, then shared rows (rollups, counters, images) each in sorted order, then the boot
+// rows the instance locks protect. Round trips are the cost (each wakes two processes), so a batch
+// of reports is a fixed four: BEGIN, lock-mark-read (one function), write the rest, COMMIT.
 import type pg from 'pg';
 import { UnknownVersion } from '../../shared/conventions.js';
 import type { InstanceEvent, StoredBoot } from '../model.js';
 import { planBootWrite, type BootWritePlan } from './boot-plan.js';
-import { expandChanges, launchChanges } from './counter-deltas.js';
-import { toStoredCounters, type StoredCounter } from './counter-storage.js';
+import { cmp, launchCounters } from './counter-deltas.js';
 import { launchKey, mergeEvents } from './launch-merge.js';
+import { applyBootsParams, counterParams } from './pg-boot-sql.js';
 import { Sql, SweepLockId } from './pg-sql.js';
 import { run, type Db } from './pg-tx.js';
-import { mergeRollupDeltas, onlyAdds } from './rollup-math.js';
-import { bootValues, launchValues, ms, rollupValues, rowToBoot, rowToLaunch } from './rows.js';
+import { onlyAdds } from './rollup-math.js';
+import { launchValues, ms, rollupValues, rowToBoot, rowToLaunch } from './rows.js';
+import { SharedRows } from './shared-rows.js';
 import type { CounterDelta, UpsertBootResult } from './store.js';
 import { decideLaunch, SweepBatchSize } from './sweep-decision.js';
 
-/** A boot report: an insert, an update, a correction of a collector verdict, or a repeat. */
-export async function writeBoot(
+/**
+ * Boot reports of distinct instances, in one transaction: a report, an update, a correction of a
+ * collector verdict, or a repeat each. A fixed number of statements whatever the batch size.
+ *
+ * The read comes after the instance locks and the launch rows, with a snapshot of its own: a
+ * sweeper deciding one of these instances holds both (it try-locks and skips what a report
+ * holds), so the read sees its verdict, and the report replaces it.
+ */
+export async function writeBoots(
   db: Db,
   replicaId: string,
-  incoming: StoredBoot,
-): Promise<UpsertBootResult> {
-  await run(db, Sql.lockInstance, [incoming.instanceId]);
-  // Before reading: a sweep deciding this instance holds the row; we then see its verdict.
-  if (incoming.firstBoot) await run(db, Sql.markReported, [incoming.instanceId]);
+  incoming: readonly StoredBoot[],
+): Promise<UpsertBootResult[]> {
+  // Sorted by instance: the locks are taken in that order, so that batches never deadlock.
+  const sorted = [...incoming].sort((a, b) => cmp(a.instanceId, b.instanceId));
+  if (sorted.some((b, i) => i > 0 && b.instanceId === sorted[i - 1]?.instanceId)) {
+    throw new Error('writeBoots takes one boot per instance');
+  }
+  const mayReplace = (b: StoredBoot) => b.source === 'agent' && b.firstBoot;
   const rows = (
-    await run(db, Sql.bootAndReplaced, [incoming.instanceId, incoming.bootId, incoming.firstBoot])
+    await run(db, Sql.lockAndReadBoots, [
+      sorted.map((b) => b.instanceId),
+      sorted.map((b) => b.bootId),
+      sorted.map(mayReplace),
+    ])
   ).map(rowToBoot);
-  const existing = rows.find((b) => b.bootId === incoming.bootId) ?? null;
-  const replaces = rows.find((b) => b.bootId === '') ?? null;
-  const plan = planBootWrite(incoming, existing, replaces);
-  if (plan.status !== 'unchanged') await applyPlans(db, replicaId, [plan]);
-  return { status: plan.status, boot: plan.boot, counters: plan.counters };
+  const byInstance = new Map<string, StoredBoot[]>();
+  for (const r of rows) byInstance.set(r.instanceId, [...(byInstance.get(r.instanceId) ?? []), r]);
+  const plans = incoming.map((b) => {
+    const mine = byInstance.get(b.instanceId) ?? [];
+    const existing = mine.find((r) => r.bootId === b.bootId) ?? null;
+    const replaces = (mayReplace(b) && mine.find((r) => r.bootId === '')) || null;
+    return planBootWrite(b, existing, replaces);
+  });
+  await applyPlans(
+    db,
+    replicaId,
+    plans.filter((p) => p.status !== 'unchanged'),
+  );
+  return plans.map((p) => ({ status: p.status, boot: p.boot, counters: p.counters }));
 }
 
-/** Shared rows first, in sorted order; then the boots, which the instance locks protect. */
+/**
+ * Rollup moves (a correction takes a contribution away) one row at a time, sorted; then everything
+ * else in one statement: shared rows each kind in sorted order, then the boots, which the instance
+ * locks protect.
+ */
 async function applyPlans(db: Db, replicaId: string, plans: BootWritePlan[]): Promise<void> {
-  for (const d of mergeRollupDeltas(plans.flatMap((p) => p.rollups))) {
+  if (plans.length === 0) return;
+  const shared = new SharedRows();
+  plans.forEach((p) => shared.add(p));
+  const rollups = shared.rollups();
+  for (const d of rollups.filter((x) => !onlyAdds(x))) {
     const values = rollupValues(d);
-    if (onlyAdds(d)) {
-      await run(db, Sql.addRollup, values);
-      continue;
-    }
     await run(db, Sql.moveRollup, values);
     await run(db, Sql.deleteEmptyRollup, values.slice(0, 8));
   }
-  await addCounters(db, replicaId, toStoredCounters(plans.flatMap((p) => p.changes)));
-  for (const { boot, replaces } of plans) {
-    if (boot.source === 'agent' && boot.amiId !== '' && boot.amiVersion !== UnknownVersion) {
-      const region = boot.region === '' ? null : boot.region;
-      await run(db, Sql.learnImage, [
-        boot.amiId,
-        region,
-        boot.amiName ?? null,
-        boot.amiVersion,
-        ms(boot.receivedAtMs),
-      ]);
-    }
-    if (replaces !== null) await run(db, Sql.deleteBoot, [replaces.instanceId, replaces.bootId]);
-    await run(db, Sql.putBoot, bootValues(boot));
-  }
+  await run(
+    db,
+    Sql.applyBoots,
+    applyBootsParams(replicaId, {
+      rollups: rollups.filter(onlyAdds),
+      counters: shared.counters(),
+      learned: shared.learned(),
+      replaced: plans.flatMap((p) => (p.replaces === null ? [] : [p.replaces])),
+      boots: plans.map((p) => p.boot),
+    }),
+  );
 }
 
-async function addCounters(db: Db, replicaId: string, rows: StoredCounter[]): Promise<void> {
-  if (rows.length === 0) return;
-  await run(db, Sql.addCounters, [
-    replicaId,
-    rows.map((r) => r.name),
-    rows.map((r) => r.labels),
-    rows.map((r) => r.value),
-  ]);
+async function addCounters(db: Db, replicaId: string, rows: CounterDelta[]): Promise<void> {
+  if (rows.length > 0) await run(db, Sql.addCounters, counterParams(replicaId, rows));
 }
 
 /** The registry's (or agents') version of each AMI id that has one. */
@@ -123,11 +143,13 @@ export async function writeEvents(
     db,
     merged.launched.map((l) => l.amiId),
   );
-  const changes = merged.launched.flatMap((l) =>
-    launchChanges(l, known.get(l.amiId ?? '') ?? UnknownVersion),
+  const counters = merged.launched.flatMap((l) =>
+    launchCounters(l, known.get(l.amiId ?? '') ?? UnknownVersion),
   );
-  await addCounters(db, replicaId, toStoredCounters(changes));
-  return { fresh, counters: expandChanges(changes) };
+  const shared = new SharedRows();
+  shared.addCounters(counters);
+  await addCounters(db, replicaId, shared.counters());
+  return { fresh, counters };
 }
 
 /** One sweep: under the sweep try-lock, at most SweepBatchSize launches decided. */

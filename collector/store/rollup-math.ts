@@ -2,6 +2,7 @@
 // write changes the counts. Pure: both engines apply the deltas computed here.
 import { TimeToReadyBuckets, type Outcome, type Reason } from '../../shared/conventions.js';
 import type { GroupKey, StoredBoot } from '../model.js';
+import { seriesKey } from './series-key.js';
 
 export const MinuteMs = 60_000;
 
@@ -81,8 +82,8 @@ export function onlyAdds(d: RollupDelta): boolean {
 
 /** A stable text form of a key, for merging and for a lock order shared by every writer. */
 export function rollupKeyString(k: RollupKey): string {
-  return JSON.stringify([
-    k.minuteMs,
+  return seriesKey([
+    String(k.minuteMs),
     k.amiId,
     k.amiVersion,
     k.region,
@@ -93,11 +94,16 @@ export function rollupKeyString(k: RollupKey): string {
   ]);
 }
 
+function isEmpty(d: RollupDelta): boolean {
+  return d.count === 0 && d.ttrSumMs === 0 && d.buckets.every((n) => n === 0);
+}
+
 /**
  * Sums deltas that hit the same row and drops those that cancel out (a rewrite that moved
  * nothing). Sorted by key: PostgreSQL writers then lock rollup rows in one global order.
  */
 export function mergeRollupDeltas(deltas: RollupDelta[]): RollupDelta[] {
+  if (deltas.length === 1 && deltas[0] !== undefined && !isEmpty(deltas[0])) return [deltas[0]];
   const merged = new Map<string, RollupDelta>();
   for (const d of deltas) {
     const id = rollupKeyString(d.key);
@@ -111,7 +117,7 @@ export function mergeRollupDeltas(deltas: RollupDelta[]): RollupDelta[] {
     d.buckets.forEach((n, i) => (seen.buckets[i] = (seen.buckets[i] ?? 0) + n));
   }
   return [...merged.entries()]
-    .filter(([, d]) => d.count !== 0 || d.ttrSumMs !== 0 || d.buckets.some((n) => n !== 0))
+    .filter(([, d]) => !isEmpty(d))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, d]) => d);
 }

@@ -1,5 +1,6 @@
 // The SQLite schema, as numbered migrations. A migration's text never changes once released: a
 // change is a new version. Each runs in its own transaction with its row in schema_migrations.
+import { counterSeriesMigration, SqliteDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
 
 export interface Migration {
@@ -107,5 +108,10 @@ export const SqliteMigrations: Migration[] = [
         at_ms INTEGER NOT NULL
       ) STRICT`,
     ],
+  },
+  {
+    version: 2,
+    name: 'counters: one row per series, histogram buckets as columns',
+    statements: counterSeriesMigration(SqliteDialect),
   },
 ];

@@ -1,6 +1,7 @@
 // Every SQL statement of the SQLite store, prepared once per connection. Only column names are
 // put together in code (from the constant lists in rows.ts); every value is a bound parameter.
 import type Database from 'better-sqlite3';
+import { CounterBucketColumns, CounterColumns } from './counter-storage.js';
 import { BootColumns, BucketColumns, LaunchColumns, RollupColumns, type SqlValue } from './rows.js';
 
 const RollupKeyColumns = RollupColumns.slice(0, 8);
@@ -21,6 +22,12 @@ const addRollupSql =
     .map((c) => `${c} = rollups.${c} + excluded.${c}`)
     .join(', ');
 
+const addCounterSql =
+  `INSERT INTO counters (${CounterColumns.join(', ')}) ` +
+  `VALUES (${CounterColumns.map(() => '?').join(', ')}) ` +
+  'ON CONFLICT (replica_id, family, labels) DO UPDATE SET ' +
+  ['value', ...CounterBucketColumns].map((c) => `${c} = counters.${c} + excluded.${c}`).join(', ');
+
 /** better-sqlite3 binds no booleans. */
 export function bind(values: SqlValue[]): (string | number | null)[] {
   return values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
@@ -29,9 +36,10 @@ export function bind(values: SqlValue[]): (string | number | null)[] {
 export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
   return {
-    getBoot: p('SELECT * FROM boots WHERE instance_id = ? AND boot_id = ?'),
-    getCollectorBoot: p(
-      `SELECT * FROM boots WHERE instance_id = ? AND boot_id = '' AND source = 'collector'`,
+    /** The boot, and (when the 3rd parameter is 1) a collector-decided boot it may replace. */
+    bootAndReplaced: p(
+      `SELECT * FROM boots WHERE instance_id = ?
+         AND (boot_id = ? OR (boot_id = '' AND source = 'collector' AND ? = 1))`,
     ),
     hasAgentFirstBoot: p(
       `SELECT 1 FROM boots WHERE instance_id = ? AND first_boot = 1 AND source = 'agent' LIMIT 1`,
@@ -68,12 +76,10 @@ export function prepareStatements(db: Database.Database) {
        WHERE minute_ms >= ? ORDER BY ami_id, ami_version, region, asg, instance_type`,
     ),
 
-    addCounter: p(
-      `INSERT INTO counters (replica_id, name, labels, value) VALUES (?, ?, ?, ?)
-       ON CONFLICT (replica_id, name, labels) DO UPDATE SET value = counters.value + excluded.value`,
-    ),
+    addCounter: p(addCounterSql),
     loadCounters: p(
-      'SELECT name, labels, value FROM counters WHERE replica_id = ? ORDER BY name, labels',
+      `SELECT family, labels, value, ${CounterBucketColumns.join(', ')} FROM counters
+       WHERE replica_id = ?`,
     ),
 
     learnImage: p(

@@ -1,11 +1,14 @@
 // The embedded engine: one SQLite file through better-sqlite3. Its calls are synchronous, so a
 // write's reads, plan and writes all run inside one `BEGIN IMMEDIATE` transaction with no await in
-// between; the async methods only wrap the result.
+// between; the async methods only wrap the result. Boot reports are group-committed: those that
+// arrive in one turn of the event loop share a transaction (group-commit.ts), and WAL checkpoints
+// run in a worker thread (sqlite-checkpointer.ts), so that neither stalls ingest.
 //
 // Durability: WAL with synchronous=NORMAL by default. A commit is in the WAL (in the OS page cache)
-// before the call returns, so an acknowledged boot survives kill -9 of the collector; only a power
-// loss or OS crash can lose the last commits, and NORMAL spares one fsync per report, which is most
-// of the cost of a write. `synchronous: 'full'` fsyncs each commit for those who need the latter.
+// before its promise resolves, so an acknowledged boot survives kill -9 of the collector; only a
+// power loss or OS crash can lose the last commits, and NORMAL spares one fsync per commit, which
+// is most of the cost of a write. `synchronous: 'full'` fsyncs each commit for those who need the
+// latter.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,8 +23,10 @@ import type {
   StoredBoot,
 } from '../model.js';
 import { storedBoot } from './boot-plan.js';
-import { fromStoredCounters, type StoredCounter } from './counter-storage.js';
+import { assertCounterLayout } from './counter-families.js';
+import { loadedCounters } from './counter-storage.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { GroupCommit } from './group-commit.js';
 import { latestHeartbeats } from './heartbeats.js';
 import { publicLaunch } from './launch-merge.js';
 import { RollupBucketCount } from './rollup-math.js';
@@ -36,9 +41,10 @@ import {
   rowToRollup,
   type Row,
 } from './rows.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteMigrations } from './sqlite-schema.js';
 import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
-import { writeBoot, writeEvents, writeSweep, type SqliteWriter } from './sqlite-writes.js';
+import { writeBoots, writeEvents, writeSweep, type SqliteWriter } from './sqlite-writes.js';
 import { openError, writeError } from './store-errors.js';
 import type {
   BootPage,
@@ -62,6 +68,9 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** Boot reports per transaction at most (group commit); bounds how long one write holds the lock. */
+export const SqliteMaxBatch = 256;
+
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -69,9 +78,25 @@ export class SqliteStore implements Store {
   private readonly clock: Clock;
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private prepared: SqliteStatements | null = null;
+  private readonly checkpointer: SqliteCheckpointer | null = null;
+  /**
+   * Reports that arrive together are written in one transaction: a commit appends to the WAL
+   * once for the batch, and the counter and rollup rows the batch shares are written once.
+   */
+  private readonly boots = new GroupCommit<StoredBoot, UpsertBootResult>({
+    maxBatch: SqliteMaxBatch,
+    concurrency: 1,
+    keyOf: (b) => b.instanceId,
+    write: async (batch) =>
+      this.write(
+        batch.length === 1 ? 'storing a boot report' : `storing ${batch.length} boot reports`,
+        () => writeBoots(this.writer, batch),
+      ),
+  });
 
   constructor(private readonly options: SqliteStoreOptions) {
     assertBucketLayout(RollupBucketCount);
+    assertCounterLayout();
     this.replicaId = options.replicaId;
     this.clock = options.clock ?? systemClock;
     try {
@@ -79,8 +104,13 @@ export class SqliteStore implements Store {
       this.db = new Database(options.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-      this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       this.db.pragma('foreign_keys = ON');
+      // A file other connections can open (not ':memory:', not '' for a private temporary file).
+      if (options.path !== ':memory:' && options.path !== '') {
+        this.checkpointer = new SqliteCheckpointer(this.db, options.path, busyTimeoutMs);
+      }
     } catch (e) {
       throw openError(options.path, e);
     }
@@ -89,11 +119,14 @@ export class SqliteStore implements Store {
 
   /** One immediate transaction: it takes the write lock first, so it never fails half-way on it. */
   private write<T>(what: string, fn: () => T): T {
+    let result: T;
     try {
-      return this.tx.immediate(fn) as T;
+      result = this.tx.immediate(fn) as T;
     } catch (e) {
       throw writeError(what, e);
     }
+    this.checkpointer?.committed();
+    return result;
   }
 
   private get q(): SqliteStatements {
@@ -123,6 +156,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.boots.idle();
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 
@@ -131,8 +166,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertBoot(report: BootReport, receivedAtMs: number): Promise<UpsertBootResult> {
-    const incoming = storedBoot(report, 'agent', receivedAtMs);
-    return this.write('storing a boot report', () => writeBoot(this.writer, incoming));
+    return this.boots.submit(storedBoot(report, 'agent', receivedAtMs));
   }
 
   async recordEvents(
@@ -210,8 +244,7 @@ export class SqliteStore implements Store {
   }
 
   async loadCounters(): Promise<CounterDelta[]> {
-    const rows = this.q.loadCounters.all(this.replicaId) as StoredCounter[];
-    return fromStoredCounters(rows);
+    return loadedCounters(this.q.loadCounters.all(this.replicaId) as Row[]);
   }
 
   async pruneBoots(beforeMs: number): Promise<number> {

@@ -3,8 +3,8 @@
 import { UnknownVersion } from '../../shared/conventions.js';
 import type { InstanceEvent, StoredBoot } from '../model.js';
 import { planBootWrite } from './boot-plan.js';
-import { expandChanges, launchChanges } from './counter-deltas.js';
-import { toStoredCounters, type StoredCounter } from './counter-storage.js';
+import { launchCounters } from './counter-deltas.js';
+import { counterValues } from './counter-storage.js';
 import { launchKey, mergeEvents, type LaunchRow } from './launch-merge.js';
 import { onlyAdds } from './rollup-math.js';
 import {
@@ -16,6 +16,7 @@ import {
   rowToLaunch,
   type Row,
 } from './rows.js';
+import { SharedRows } from './shared-rows.js';
 import { bind, type SqliteStatements } from './sqlite-statements.js';
 import type { CounterDelta, UpsertBootResult } from './store.js';
 import { decideLaunch, SweepBatchSize } from './sweep-decision.js';
@@ -25,21 +26,46 @@ export interface SqliteWriter {
   replicaId: string;
 }
 
-function bootRow(row: unknown): StoredBoot | null {
-  return row === undefined ? null : rowToBoot(row as Row);
+/** Boots (agents' reports, or sweeper verdicts), in order: each sees the ones before it. */
+export function writeBoots(w: SqliteWriter, incoming: readonly StoredBoot[]): UpsertBootResult[] {
+  const shared = new SharedRows();
+  const results = incoming.map((boot) => writeBoot(w, boot, shared));
+  applyShared(w, shared);
+  return results;
 }
 
-/** A boot (an agent's report, or a sweeper verdict): insert, update, correction or repeat. */
-export function writeBoot({ q, replicaId }: SqliteWriter, incoming: StoredBoot): UpsertBootResult {
-  const existing = bootRow(q.getBoot.get(incoming.instanceId, incoming.bootId));
-  const replaces =
-    incoming.source === 'agent' && incoming.firstBoot
-      ? bootRow(q.getCollectorBoot.get(incoming.instanceId))
-      : null;
+/**
+ * One boot: insert, update, correction or repeat. Its own rows are written now; the rows it
+ * shares with other boots go to `shared`, which the caller applies before commit.
+ */
+function writeBoot(
+  { q }: SqliteWriter,
+  incoming: StoredBoot,
+  shared: SharedRows,
+): UpsertBootResult {
+  const mayReplace = incoming.source === 'agent' && incoming.firstBoot;
+  let existing: StoredBoot | null = null;
+  let replaces: StoredBoot | null = null;
+  for (const row of q.bootAndReplaced.all(
+    incoming.instanceId,
+    incoming.bootId,
+    mayReplace ? 1 : 0,
+  ) as Row[]) {
+    const boot = rowToBoot(row);
+    if (boot.bootId === incoming.bootId) existing = boot;
+    else replaces = boot;
+  }
   const plan = planBootWrite(incoming, existing, replaces);
   if (plan.status === 'unchanged') return { status: plan.status, boot: plan.boot, counters: [] };
   if (plan.replaces !== null) q.deleteBoot.run(plan.replaces.instanceId, plan.replaces.bootId);
-  for (const d of plan.rollups) {
+  if (mayReplace) q.markReported.run(incoming.instanceId);
+  q.putBoot.run(bind(bootValues(plan.boot)));
+  shared.add(plan);
+  return { status: plan.status, boot: plan.boot, counters: plan.counters };
+}
+
+function applyShared({ q, replicaId }: SqliteWriter, shared: SharedRows): void {
+  for (const d of shared.rollups()) {
     const values = bind(rollupValues(d));
     if (onlyAdds(d)) {
       q.addRollup.run(values);
@@ -48,26 +74,12 @@ export function writeBoot({ q, replicaId }: SqliteWriter, incoming: StoredBoot):
     q.moveRollup.run([...values.slice(8), ...values.slice(0, 8)]);
     q.deleteEmptyRollup.run(values.slice(0, 8));
   }
-  if (incoming.source === 'agent') {
-    if (incoming.firstBoot) q.markReported.run(incoming.instanceId);
-    learnImage(q, incoming);
+  for (const boot of shared.learned()) {
+    const region = boot.region === '' ? null : boot.region;
+    const at = ms(boot.receivedAtMs);
+    q.learnImage.run(boot.amiId, region, boot.amiName ?? null, boot.amiVersion, '{}', 'agent', at);
   }
-  addCounters({ q, replicaId }, toStoredCounters(plan.changes));
-  q.putBoot.run(bind(bootValues(plan.boot)));
-  return { status: plan.status, boot: plan.boot, counters: plan.counters };
-}
-
-/** What agents say about an AMI's version; never 'unknown', never over the registry. */
-function learnImage(q: SqliteStatements, boot: StoredBoot): void {
-  if (boot.amiId === '' || boot.amiVersion === UnknownVersion) return;
-  const region = boot.region === '' ? null : boot.region;
-  const name = boot.amiName ?? null;
-  const at = ms(boot.receivedAtMs);
-  q.learnImage.run(boot.amiId, region, name, boot.amiVersion, '{}', 'agent', at);
-}
-
-function addCounters({ q, replicaId }: SqliteWriter, rows: StoredCounter[]): void {
-  for (const r of rows) q.addCounter.run(replicaId, r.name, r.labels, r.value);
+  for (const d of shared.counters()) q.addCounter.run(counterValues(replicaId, d));
 }
 
 export function versionOf(q: SqliteStatements, amiId: string | null): string | null {
@@ -100,11 +112,13 @@ export function writeEvents(
     }
     q.putLaunch.run(bind(launchValues(row)));
   }
-  const changes = merged.launched.flatMap((l) =>
-    launchChanges(l, versionOf(q, l.amiId) ?? UnknownVersion),
+  const counters = merged.launched.flatMap((l) =>
+    launchCounters(l, versionOf(q, l.amiId) ?? UnknownVersion),
   );
-  addCounters(w, toStoredCounters(changes));
-  return { fresh, counters: expandChanges(changes) };
+  const shared = new SharedRows();
+  shared.addCounters(counters);
+  applyShared(w, shared);
+  return { fresh, counters };
 }
 
 /** One sweep: at most SweepBatchSize launches decided. */
@@ -112,6 +126,7 @@ export function writeSweep(w: SqliteWriter, nowMs: number, deadlineMs: number): 
   const { q } = w;
   const params = { now: ms(nowMs), deadline: ms(deadlineMs), limit: SweepBatchSize };
   const results: UpsertBootResult[] = [];
+  const shared = new SharedRows();
   for (const launch of (q.sweepCandidates.all(params) as Row[]).map(rowToLaunch)) {
     // A report stored before its launch event arrived: the launch was reported after all.
     if (q.hasAgentFirstBoot.get(launch.instanceId) !== undefined) {
@@ -120,8 +135,9 @@ export function writeSweep(w: SqliteWriter, nowMs: number, deadlineMs: number): 
     }
     const boot = decideLaunch(launch, versionOf(q, launch.amiId), nowMs, deadlineMs);
     if (boot === null) continue;
-    results.push(writeBoot(w, boot));
+    results.push(writeBoot(w, boot, shared));
     q.markDecided.run(ms(nowMs), launch.instanceId);
   }
+  applyShared(w, shared);
   return results;
 }

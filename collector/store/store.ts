@@ -11,20 +11,38 @@ import type {
   StoredBoot,
 } from '../model.js';
 
-/** A change to one exported Prometheus counter series, applied by the caller after commit. */
-export interface CounterDelta {
-  /** Prometheus metric name (PromMetric in shared/conventions.ts). */
-  name: string;
-  labels: Record<string, string>;
+/**
+ * A change to one exported counter or histogram under one label set, applied by the caller after
+ * commit (loadCounters returns the totals in the same form, as changes from zero). Never
+ * negative: counters never go down. A correction (a late report replacing a `no_report`) adds 1
+ * to bootwatch_boots_retracted_total with the old labels and 1 to bootwatch_boots_total with the
+ * new ones, so that PromQL computes launches as boots_total - boots_retracted_total.
+ */
+export type CounterDelta = CounterIncrement | HistogramDelta;
+
+interface SeriesOf {
+  /** Prometheus metric name of the family (CounterFamilies in counter-families.ts). */
+  family: string;
+  /** Label values, in the order the family lists its label names. */
+  labels: readonly string[];
+  /** seriesKey(labels): made once, the key of the series in storage and on /metrics. */
+  key: string;
+}
+
+export interface CounterIncrement extends SeriesOf {
+  kind: 'counter';
+  value: number;
+}
+
+export interface HistogramDelta extends SeriesOf {
+  kind: 'histogram';
   /**
-   * Never negative: counters never go down. A histogram observation comes with every `_bucket`
-   * series, those below the value with delta 0, so that a new label set has all its buckets.
-   * A correction (a late report replacing a `no_report`) adds 1
-   * to bootwatch_boots_retracted_total with the old labels and 1 to bootwatch_boots_total with the
-   * new ones, so that PromQL computes launches as boots_total - boots_retracted_total. Histograms
-   * come as their series: `<name>_bucket` (with `le`), `<name>_sum`, `<name>_count`.
+   * Observations per bucket, not cumulative: one entry per bound, then +Inf. `_count` is their
+   * total; the cumulative `le` series are made when /metrics is scraped. Value 42 with bounds
+   * [30, 60]: buckets [0, 1, 0], sum 42 -> le="30" 0, le="60" 1, le="+Inf" 1, _count 1.
    */
-  delta: number;
+  buckets: readonly number[];
+  sum: number;
 }
 
 /** A launch as stored, with what the sweeper needs besides the Launch facts. */

@@ -6,7 +6,14 @@ import { Families } from '../../collector/metrics/families.js';
 import { LabelFolder } from '../../collector/metrics/label-folder.js';
 import { buildCollectorMetrics } from '../../collector/metrics/registry.js';
 import type { StoredBoot } from '../../collector/model.js';
-import { bootCounterDeltas, retractionDeltas } from '../../collector/store/counter-deltas.js';
+import { CounterFamilies } from '../../collector/store/counter-families.js';
+import {
+  bootCounters,
+  increment,
+  mergeCounterDeltas,
+  observation,
+  retractionCounters,
+} from '../../collector/store/counter-deltas.js';
 import type { CounterDelta } from '../../collector/store/store.js';
 import { PromMetric, TimeToReadyBuckets } from '../../shared/conventions.js';
 
@@ -35,7 +42,11 @@ function boot(over: Partial<StoredBoot> = {}): StoredBoot {
 }
 
 const bootsTotal = (deltas: CounterDelta[]) =>
-  deltas.filter((d) => d.name === PromMetric.bootsTotal);
+  deltas.filter((d) => d.family === PromMetric.bootsTotal);
+
+/** A launch under version `v` (the other labels fixed). */
+const launch = (v: string, n: number) =>
+  increment(CounterFamilies.launches, ['ami-1', v, 'eu-west-1', '', 't3.micro'], n);
 
 describe('LabelFolder', () => {
   it('keeps the most recently written values and folds the least recent into other', () => {
@@ -72,8 +83,8 @@ describe('LabelFolder', () => {
 describe('CounterSeries', () => {
   it('exports cumulative, complete histogram buckets with +Inf equal to the count', () => {
     const s = new CounterSeries(10);
-    s.apply(bootCounterDeltas(boot({ timeToReadySeconds: 42 })));
-    s.apply(bootCounterDeltas(boot({ bootId: 'b2', timeToReadySeconds: 7 })));
+    s.apply(bootCounters(boot({ timeToReadySeconds: 42 })));
+    s.apply(bootCounters(boot({ bootId: 'b2', timeToReadySeconds: 7 })));
     const values = s.exported(family(PromMetric.timeToReadySeconds));
     const buckets = values.filter((v) => v.metricName.endsWith('_bucket'));
     expect(buckets.map((b) => b.labels.le)).toEqual([...TimeToReadyBuckets.map(String), '+Inf']);
@@ -87,9 +98,9 @@ describe('CounterSeries', () => {
 
   it('sums the series that fold into the same labels, and folds the AMI id with its version', () => {
     const s = new CounterSeries(1);
-    s.apply(bootsTotal(bootCounterDeltas(boot({ amiVersion: '1', amiId: 'ami-00000001' }))));
-    s.apply(bootsTotal(bootCounterDeltas(boot({ amiVersion: '2', amiId: 'ami-00000002' }))));
-    s.apply(bootsTotal(bootCounterDeltas(boot({ amiVersion: '3', amiId: 'ami-00000003' }))));
+    s.apply(bootsTotal(bootCounters(boot({ amiVersion: '1', amiId: 'ami-00000001' }))));
+    s.apply(bootsTotal(bootCounters(boot({ amiVersion: '2', amiId: 'ami-00000002' }))));
+    s.apply(bootsTotal(bootCounters(boot({ amiVersion: '3', amiId: 'ami-00000003' }))));
     const values = s.exported(family(PromMetric.bootsTotal));
     expect(values.map((v) => [v.labels.ami_version, v.labels.ami_id, v.value])).toEqual([
       ['other', 'other', 2],
@@ -97,11 +108,34 @@ describe('CounterSeries', () => {
     ]);
   });
 
-  it('ignores non-positive deltas: counters never go down', () => {
+  it('ignores negative deltas: counters never go down', () => {
     const s = new CounterSeries(5);
-    s.apply([{ name: PromMetric.launchesTotal, labels: { ami_version: 'a' }, delta: 2 }]);
-    s.apply([{ name: PromMetric.launchesTotal, labels: { ami_version: 'a' }, delta: -1 }]);
+    s.apply([launch('a', 2)]);
+    s.apply([launch('a', -1)]);
+    const ttr = CounterFamilies.timeToReady;
+    const labels = ['a', 'eu-west-1', '', 'success'];
+    s.apply([observation(ttr, labels, 42)]);
+    s.apply([{ ...observation(ttr, labels, 42), sum: -42 }]);
+    s.apply([{ ...observation(ttr, labels, 42), buckets: [-1, ...new Array<number>(16).fill(0)] }]);
     expect(s.exported(family(PromMetric.launchesTotal))[0]!.value).toBe(2);
+    const values = s.exported(family(PromMetric.timeToReadySeconds));
+    expect(values.find((v) => v.metricName.endsWith('_count'))!.value).toBe(1);
+    expect(values.find((v) => v.metricName.endsWith('_sum'))!.value).toBe(42);
+  });
+
+  it('sums histograms of the same series, and of series that fold together', () => {
+    const s = new CounterSeries(1);
+    const ttr = CounterFamilies.timeToReady;
+    s.apply([observation(ttr, ['1', 'r', '', 'success'], 3)]);
+    s.apply([observation(ttr, ['1', 'r', '', 'success'], 50)]);
+    s.apply([observation(ttr, ['2', 'r', '', 'success'], 5000)]);
+    const values = s.exported(family(PromMetric.timeToReadySeconds));
+    const at = (version: string, le: string) =>
+      values.find((v) => v.labels.ami_version === version && v.labels.le === le)?.value;
+    expect([at('other', '5'), at('other', '60'), at('other', '1800'), at('other', '+Inf')]).toEqual(
+      [1, 2, 2, 2],
+    );
+    expect([at('2', '1800'), at('2', '+Inf')]).toEqual([0, 1]);
   });
 
   it('keeps every exported series monotonic and the total conserved, whatever the write order', () => {
@@ -116,7 +150,7 @@ describe('CounterSeries', () => {
           const seen = new Map<string, number>();
           let total = 0;
           for (const [v, delta] of writes) {
-            s.apply([{ name: PromMetric.launchesTotal, labels: { ami_version: `v${v}` }, delta }]);
+            s.apply([launch(`v${v}`, delta)]);
             total += delta;
             const values = s.exported(family(PromMetric.launchesTotal));
             const named = values.filter((x) => x.labels.ami_version !== 'other');
@@ -150,24 +184,12 @@ describe('the /metrics registry', () => {
     const first = boot();
     const late = boot({ outcome: 'failure', reason: 'probe_timeout', timeToReadySeconds: 700 });
     return [
-      bootCounterDeltas(first),
-      retractionDeltas(first),
-      bootCounterDeltas(late),
-      bootCounterDeltas(boot({ instanceId: 'i-2', amiVersion: 'unknown' })),
+      bootCounters(first),
+      retractionCounters(first),
+      bootCounters(late),
+      bootCounters(boot({ instanceId: 'i-2', amiVersion: 'unknown' })),
       // A launch seen in events whose AMI is not known yet (labels as the store makes them).
-      [
-        {
-          name: PromMetric.launchesTotal,
-          labels: {
-            ami_id: '',
-            ami_version: 'unknown',
-            region: 'eu-west-1',
-            asg: '',
-            instance_type: '',
-          },
-          delta: 1,
-        },
-      ],
+      [increment(CounterFamilies.launches, ['', 'unknown', 'eu-west-1', '', ''], 1)],
     ];
   };
 
@@ -199,8 +221,10 @@ describe('the /metrics registry', () => {
       persisted.push(...w);
     }
     const after = buildCollectorMetrics({ labelCap: 50, coverage, processMetrics: false });
-    after.series.seed(persisted, { versions: [], amiIds: [] });
-    expect(await after.registry.metrics()).toBe(await before.registry.metrics());
+    // As loadCounters returns them: one total per series, sorted by family and labels.
+    after.series.seed(mergeCounterDeltas(persisted), { versions: [], amiIds: [] });
+    const lines = async (m: typeof before) => (await m.registry.metrics()).split('\n').sort();
+    expect(await lines(after)).toEqual(await lines(before));
   });
 
   it('keeps the last coverage values when the store does not answer', async () => {

@@ -215,6 +215,49 @@ describeStores('POST /v1/metrics', (harness) => {
     ).toBe(200);
   });
 
+  it('stores and counts every boot of concurrent requests once, repeats included', async () => {
+    const boots = Array.from({ length: 24 }, (_, i) =>
+      testBoot({ instanceId: `i-${String(i).padStart(17, '0')}`, timeToReadySeconds: 10 + i }),
+    );
+    const bodies = [...boots.map((b) => otlpJson([b])), otlpJson(boots.slice(0, 3))];
+    const answers = await Promise.all(bodies.map((b) => postOtlp(app, b)));
+    expect(answers.map((r) => r.statusCode)).toEqual(bodies.map(() => 200));
+    expect((await store.queryBoots({ limit: 100 })).boots).toHaveLength(24);
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/\nbootwatch_boots_total\{[^}]*ami_version="2024\.05\.1"[^}]*\} 24\n/);
+    expect(metrics).toMatch(/\nbootwatch_time_to_ready_seconds_count\{[^}]*\} 24\n/);
+    expect(metrics).toMatch(/\nbootwatch_time_to_ready_seconds_bucket\{[^}]*le="20"\} 11\n/);
+  });
+
+  it('counts the boots of a request that were written when another fails, and answers 503', async () => {
+    await app.close();
+    const failing = withOverrides(store, {
+      upsertBoot: async (report, at) => {
+        if (report.instanceId.endsWith('bad')) throw new Error('SQLITE_FULL: disk is full');
+        return store.upsertBoot(report, at);
+      },
+    });
+    app = await buildCollector({
+      config: testConfig(),
+      store: failing,
+      clock,
+      processMetrics: false,
+    });
+    const good = testBoot({ instanceId: 'i-000000000000000a1' });
+    const bad = testBoot({ instanceId: 'i-00000000000000bad' });
+    const res = await postOtlp(app, otlpJson([good, bad]));
+    expect(res.statusCode).toBe(503);
+    expect(res.json().message).toContain('i-00000000000000bad');
+    expect(await store.getBoots(good.instanceId)).toHaveLength(1);
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/\nbootwatch_boots_total\{[^}]*\} 1\n/);
+    // The exporter retries the whole request: the boot already written is not counted again.
+    await postOtlp(app, otlpJson([good]));
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(
+      /\nbootwatch_boots_total\{[^}]*\} 1\n/,
+    );
+  });
+
   it('answers 503 with Retry-After when the store write fails', async () => {
     await app.close();
     const failing = withOverrides(store, {

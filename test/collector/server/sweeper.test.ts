@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredBoot } from '../../../collector/model.js';
+import { increment } from '../../../collector/store/counter-deltas.js';
+import { CounterFamilies } from '../../../collector/store/counter-families.js';
 import type { CounterDelta, UpsertBootResult } from '../../../collector/store/store.js';
 import { startSweeper } from '../../../collector/sweeper.js';
 import { ManualClock } from '../../../shared/clock.js';
@@ -47,7 +49,8 @@ describe('sweeper', () => {
     const clock = new ManualClock(1_000_000);
     const scheduler = new ManualScheduler();
     const store = new SweepStore();
-    const delta = { name: 'bootwatch_boots_total', labels: { reason: 'no_report' }, delta: 1 };
+    const labels = ['ami-1', '1.0', 'us-east-1', '', 'm5.large', 'failure', 'no_report'];
+    const delta = increment(CounterFamilies.bootsTotal, labels, 1);
     store.result = [decided([delta])];
     const applied: CounterDelta[][] = [];
     const sweeper = startSweeper({

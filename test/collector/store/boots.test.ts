@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { PromMetric, TimeToReadyBuckets } from '../../../shared/conventions.js';
 import { isBootwatchError } from '../../../shared/errors.js';
+import { labelRecord } from '../../../collector/store/counter-deltas.js';
 import { bootReport, describeStores, instanceEvent, MinuteMs, T0 } from '../../support/stores.js';
 
 const AllTime = { fromMs: 0, toMs: 8.64e15 };
@@ -49,11 +50,10 @@ describeStores('store: boots', (harness) => {
   it('counts a first boot: boots_total, the time-to-ready and phase histograms', async () => {
     const store = await harness().open();
     const { counters } = await store.upsertBoot(bootReport({ asg: undefined }), T0);
-    const total = counters.filter((c) => c.name === PromMetric.bootsTotal);
-    expect(total).toEqual([
-      {
-        name: PromMetric.bootsTotal,
-        labels: {
+    const total = counters.filter((c) => c.family === PromMetric.bootsTotal);
+    expect(total.map((c) => [labelRecord(c), c.kind === 'counter' && c.value])).toEqual([
+      [
+        {
           ami_id: 'ami-0abc1234def567890',
           ami_version: '1.4.0',
           region: 'us-east-1',
@@ -62,24 +62,24 @@ describeStores('store: boots', (harness) => {
           outcome: 'success',
           reason: 'none',
         },
-        delta: 1,
-      },
+        1,
+      ],
     ]);
-    const buckets = counters.filter((c) => c.name === `${PromMetric.timeToReadySeconds}_bucket`);
-    expect(buckets.map((b) => b.labels.le)).toEqual([...TimeToReadyBuckets.map(String), '+Inf']);
-    // 42.5 s: 0 up to le=30, 1 from le=45 on (cumulative)
-    expect(buckets.map((b) => b.delta)).toEqual([
-      0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    ]);
-    expect(buckets[0]?.labels).toEqual({
+    const [ttr, ...more] = counters.filter((c) => c.family === PromMetric.timeToReadySeconds);
+    expect(more).toEqual([]);
+    if (ttr?.kind !== 'histogram') throw new Error('no time-to-ready observation');
+    expect(labelRecord(ttr)).toEqual({
       ami_version: '1.4.0',
       region: 'us-east-1',
       asg: '',
       outcome: 'success',
-      le: '5',
     });
-    const phaseCounts = counters.filter((c) => c.name === `${PromMetric.bootPhaseSeconds}_count`);
-    expect(phaseCounts.map((c) => c.labels.phase).sort()).toEqual(
+    // 42.5 s: one observation in the le="45" bucket (not cumulative), every bucket present.
+    expect(ttr.buckets).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(ttr.buckets).toHaveLength(TimeToReadyBuckets.length + 1);
+    expect(ttr.sum).toBe(42.5);
+    const phases = counters.filter((c) => c.family === PromMetric.bootPhaseSeconds);
+    expect(phases.map((c) => labelRecord(c).phase).sort()).toEqual(
       ['cloud_init_init', 'kernel', 'probe_wait', 'provisioning'].sort(),
     );
     const [rollup] = await store.rollups(AllTime);
@@ -94,11 +94,14 @@ describeStores('store: boots', (harness) => {
     );
     const fixed = await store.upsertBoot(bootReport({ timeToReadySeconds: 95 }), T0 + 1000);
     expect(fixed.status).toBe('updated');
-    const retracted = fixed.counters.filter((c) => c.name === PromMetric.bootsRetractedTotal);
+    const retracted = fixed.counters.filter((c) => c.family === PromMetric.bootsRetractedTotal);
     expect(retracted).toHaveLength(1);
-    expect(retracted[0]?.labels).toMatchObject({ outcome: 'failure', reason: 'probe_timeout' });
-    const counted = fixed.counters.filter((c) => c.name === PromMetric.bootsTotal);
-    expect(counted[0]?.labels).toMatchObject({ outcome: 'success', reason: 'none' });
+    expect(labelRecord(retracted[0]!)).toMatchObject({
+      outcome: 'failure',
+      reason: 'probe_timeout',
+    });
+    const counted = fixed.counters.filter((c) => c.family === PromMetric.bootsTotal);
+    expect(labelRecord(counted[0]!)).toMatchObject({ outcome: 'success', reason: 'none' });
 
     const rollups = await store.rollups(AllTime);
     expect(rollups).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { PromMetric } from '../../../shared/conventions.js';
 import { isBootwatchError } from '../../../shared/errors.js';
+import { labelRecord } from '../../../collector/store/counter-deltas.js';
 import { bootReport, describeStores, instanceEvent, iso, T0 } from '../../support/stores.js';
 
 const Deadline = 15 * 60_000;
@@ -22,18 +23,20 @@ describeStores('store: events and the sweeper', (harness) => {
     const running = instanceEvent({ eventId: 'e-running', kind: 'running', atMs: T0 + 30_000 });
     const first = await store.recordEvents([pending, pending, running], T0 + 1000);
     expect(first.fresh.map((e) => e.eventId)).toEqual(['e-pending', 'e-running']);
-    expect(first.counters).toEqual([
-      {
-        name: PromMetric.launchesTotal,
-        labels: {
+    expect(
+      first.counters.map((c) => [c.family, labelRecord(c), c.kind === 'counter' && c.value]),
+    ).toEqual([
+      [
+        PromMetric.launchesTotal,
+        {
           ami_id: 'ami-0abc1234def567890',
           ami_version: '1.4.0',
           region: 'us-east-1',
           asg: 'web-asg',
           instance_type: 'm5.large',
         },
-        delta: 1,
-      },
+        1,
+      ],
     ]);
     const again = await store.recordEvents([running, pending], T0 + 2000);
     expect(again).toEqual({ fresh: [], counters: [] });
@@ -41,11 +44,11 @@ describeStores('store: events and the sweeper', (harness) => {
       [instanceEvent({ eventId: 'e-other', instanceId: 'i-other', kind: 'running' })],
       T0 + 3000,
     );
-    expect(other.counters[0]?.labels.ami_version).toBe('1.4.0');
+    expect(labelRecord(other.counters[0]!).ami_version).toBe('1.4.0');
     const launches = (await store.loadCounters()).filter(
-      (c) => c.name === PromMetric.launchesTotal,
+      (c) => c.family === PromMetric.launchesTotal,
     );
-    expect(launches.map((c) => c.delta)).toEqual([2]);
+    expect(launches.map((c) => c.kind === 'counter' && c.value)).toEqual([2]);
   });
 
   it('merges facts by instance whatever order the events arrive in', async () => {
@@ -119,8 +122,12 @@ describeStores('store: events and the sweeper', (harness) => {
       instanceType: 'm5.large',
     });
     expect(decided?.boot.asg).toBeUndefined();
-    const total = decided?.counters.find((c) => c.name === PromMetric.bootsTotal);
-    expect(total?.labels).toMatchObject({ reason: 'no_report', asg: '', ami_version: '1.4.0' });
+    const total = decided?.counters.find((c) => c.family === PromMetric.bootsTotal);
+    expect(labelRecord(total!)).toMatchObject({
+      reason: 'no_report',
+      asg: '',
+      ami_version: '1.4.0',
+    });
     expect(await store.sweep(T0 + 2 * Deadline, Deadline)).toEqual([]);
     expect((await store.getLaunch('i-0a1b2c3d4e5f60001'))?.decidedAtMs).toBe(T0 + Deadline + 5000);
     const [rollup] = await store.rollups(AllTime);
@@ -174,9 +181,9 @@ describeStores('store: events and the sweeper', (harness) => {
     const [decided] = await store.sweep(T0 + Deadline, Deadline);
     const late = await store.upsertBoot(bootReport({ timeToReadySeconds: 61 }), T0 + 2 * Deadline);
     expect(late.status).toBe('updated');
-    const retraction = late.counters.find((c) => c.name === PromMetric.bootsRetractedTotal);
+    const retraction = late.counters.find((c) => c.family === PromMetric.bootsRetractedTotal);
     expect(retraction?.labels).toEqual(
-      decided?.counters.find((c) => c.name === PromMetric.bootsTotal)?.labels,
+      decided?.counters.find((c) => c.family === PromMetric.bootsTotal)?.labels,
     );
     expect((await store.getBoots('i-0a1b2c3d4e5f60001')).map((b) => b.source)).toEqual(['agent']);
     const rollups = await store.rollups(AllTime);
@@ -184,7 +191,7 @@ describeStores('store: events and the sweeper', (harness) => {
     expect((await store.getLaunch('i-0a1b2c3d4e5f60001'))?.reported).toBe(true);
     const counters = await store.loadCounters();
     const sum = (name: string) =>
-      counters.filter((c) => c.name === name).reduce((a, c) => a + c.delta, 0);
+      counters.reduce((a, c) => a + (c.family === name && c.kind === 'counter' ? c.value : 0), 0);
     expect(sum(PromMetric.bootsTotal) - sum(PromMetric.bootsRetractedTotal)).toBe(1);
   });
 

@@ -8,6 +8,8 @@ import { maskSpec } from '../../../collector/store/store-errors.js';
 import type { Store } from '../../../collector/store/store.js';
 import { bootReport, describeStores, T0 } from '../../support/stores.js';
 
+const Versions = [{ version: 1 }, { version: 2 }];
+
 describeStores('store: migrations and opening', (harness, engine) => {
   it('migrates once: migrating again, or another replica opening, changes nothing', async () => {
     const h = harness();
@@ -15,7 +17,7 @@ describeStores('store: migrations and opening', (harness, engine) => {
     await a.upsertBoot(bootReport(), T0);
     await a.migrate();
     const b = await h.open({ replicaId: 'r2' });
-    expect(await h.sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+    expect(await h.sql('SELECT version FROM schema_migrations ORDER BY version')).toEqual(Versions);
     expect(await b.getBoots(bootReport().instanceId)).toHaveLength(1);
   });
 
@@ -26,7 +28,7 @@ describeStores('store: migrations and opening', (harness, engine) => {
       h.open({ replicaId: 'r2' }),
       h.open({ replicaId: 'r3' }),
     ]);
-    expect(await h.sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+    expect(await h.sql('SELECT version FROM schema_migrations ORDER BY version')).toEqual(Versions);
     await stores[2]?.upsertBoot(bootReport(), T0);
     expect(await stores[0]?.getBoots(bootReport().instanceId)).toHaveLength(1);
   });

@@ -20,8 +20,9 @@ async function countedBoots(stores: Store[]): Promise<number> {
   let total = 0;
   for (const store of stores) {
     for (const c of await store.loadCounters()) {
-      if (c.name === PromMetric.bootsTotal) total += c.delta;
-      if (c.name === PromMetric.bootsRetractedTotal) total -= c.delta;
+      if (c.kind !== 'counter') continue;
+      if (c.family === PromMetric.bootsTotal) total += c.value;
+      if (c.family === PromMetric.bootsRetractedTotal) total -= c.value;
     }
   }
   return total;

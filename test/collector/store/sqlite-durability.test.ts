@@ -2,11 +2,12 @@
 // process stores reports and prints each acknowledgement; it is killed mid-stream, and every
 // report it acknowledged must be there when the file is opened again.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CommitsPerCheckpoint } from '../../../collector/store/sqlite-checkpointer.js';
 import { SqliteStore } from '../../../collector/store/sqlite-store.js';
 import { bootReport, T0 } from '../../support/stores.js';
 
@@ -89,6 +90,30 @@ describe('SQLite durability', () => {
       expect(missing).toEqual([]);
       const [rollup] = await store.rollups({ fromMs: 0, toMs: T0 * 2 });
       expect(rollup?.count).toBeGreaterThanOrEqual(acked);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('checkpoints the WAL into the database file off the writing thread', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bw-checkpoint-'));
+    const path = join(dir, 'bootwatch.db');
+    const store = new SqliteStore({ path, replicaId: 'r1' });
+    try {
+      await store.migrate();
+      const before = statSync(path).size;
+      // Each report its own commit: enough commits to ask the checkpointer, far fewer pages than
+      // the writer's own backstop checkpoint.
+      for (let i = 0; i < 2 * CommitsPerCheckpoint; i++) {
+        await store.upsertBoot(bootReport({ instanceId: `i-${i}` }), T0);
+      }
+      let size = statSync(path).size;
+      for (let i = 0; i < 100 && size <= before; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        size = statSync(path).size;
+      }
+      expect(size).toBeGreaterThan(before);
+      expect(await store.getBoots(`i-${2 * CommitsPerCheckpoint - 1}`)).toHaveLength(1);
     } finally {
       await store.close();
     }

@@ -2,16 +2,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PromMetric, TimeToReadyBuckets } from '../../../shared/conventions.js';
+import { CounterFamilies } from '../../../collector/store/counter-families.js';
 import {
-  expandChanges,
-  histogramDeltas,
+  increment,
   mergeCounterDeltas,
-  type CounterChange,
+  observation,
 } from '../../../collector/store/counter-deltas.js';
-import { fromStoredCounters, toStoredCounters } from '../../../collector/store/counter-storage.js';
+import {
+  counterValues,
+  CounterColumns,
+  loadedCounters,
+} from '../../../collector/store/counter-storage.js';
 import { decodeCursor, encodeCursor } from '../../../collector/store/cursor.js';
 import { mergeEvents } from '../../../collector/store/launch-merge.js';
 import { bucketIndex } from '../../../collector/store/rollup-math.js';
+import { seriesKey, seriesValues } from '../../../collector/store/series-key.js';
 import { instanceEvent, T0 } from '../../support/stores.js';
 
 describe('bucketIndex', () => {
@@ -22,64 +27,101 @@ describe('bucketIndex', () => {
   });
 });
 
-describe('histogramDeltas', () => {
-  it('gives every cumulative bucket, _sum and _count of one observation', () => {
-    const deltas = histogramDeltas('h', { a: 'x' }, [30, 60], 42);
-    expect(deltas).toEqual([
-      { name: 'h_bucket', labels: { a: 'x', le: '30' }, delta: 0 },
-      { name: 'h_bucket', labels: { a: 'x', le: '60' }, delta: 1 },
-      { name: 'h_bucket', labels: { a: 'x', le: '+Inf' }, delta: 1 },
-      { name: 'h_sum', labels: { a: 'x' }, delta: 42 },
-      { name: 'h_count', labels: { a: 'x' }, delta: 1 },
-    ]);
+describe('observation', () => {
+  it('is one count in the bucket that holds the value, and the value as the sum', () => {
+    const d = observation(CounterFamilies.timeToReady, ['1.0', 'r', '', 'success'], 42);
+    expect(d).toMatchObject({ kind: 'histogram', family: PromMetric.timeToReadySeconds, sum: 42 });
+    if (d.kind !== 'histogram') throw new Error('not a histogram');
+    expect(d.buckets).toHaveLength(TimeToReadyBuckets.length + 1);
+    expect(d.buckets.indexOf(1)).toBe(TimeToReadyBuckets.indexOf(45));
+    expect(d.buckets.reduce((a, b) => a + b, 0)).toBe(1);
+    const beyond = observation(CounterFamilies.timeToReady, ['1.0', 'r', '', 'success'], 5000);
+    expect(beyond.kind === 'histogram' && beyond.buckets.at(-1)).toBe(1);
   });
 });
 
-describe('counter storage', () => {
-  const observation = fc.oneof(
-    fc.record({
-      name: fc.constant(PromMetric.timeToReadySeconds),
-      version: fc.constantFrom('1.0', '2.0'),
-      value: fc.oneof(
-        fc.constantFrom(0, 5, 120, 1800, 5000),
-        fc.double({ min: 0, max: 4000, noNaN: true }),
-      ),
-    }),
-    fc.record({
-      name: fc.constant(PromMetric.bootPhaseSeconds),
-      version: fc.constantFrom('1.0', '2.0'),
-      value: fc.double({ min: 0, max: 900, noNaN: true }),
-    }),
+describe('seriesKey', () => {
+  const value = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 6 }),
+    fc.constantFrom('', '\\', '\u001f', '\\_', 'a\u001fb', '\\\u001f'),
   );
 
-  it('loads back, from the compact rows, every series the deltas added up to', () => {
+  it('splits back into exactly the values it was made of', () => {
     fc.assert(
-      fc.property(fc.array(observation, { maxLength: 40 }), fc.nat(5), (observations, plain) => {
-        const changes: CounterChange[] = observations.map((o) => ({
-          kind: 'observe',
-          histogram: o.name,
-          labels: { ami_version: o.version },
-          value: o.value,
-        }));
-        for (let i = 0; i < plain; i++) {
-          const labels = { reason: `r${i % 2}` };
-          changes.push({ kind: 'inc', name: PromMetric.bootsTotal, labels, delta: 1 });
-        }
-        expect(fromStoredCounters(toStoredCounters(changes))).toEqual(
-          mergeCounterDeltas(expandChanges(changes)),
-        );
+      fc.property(fc.array(value, { minLength: 1, maxLength: 7 }), (values) => {
+        expect(seriesValues(seriesKey(values), values.length)).toEqual(values);
       }),
     );
   });
 
-  it('stores one bucket row per observed bucket, not every cumulative bucket', () => {
-    const rows = toStoredCounters([
-      { kind: 'observe', histogram: PromMetric.timeToReadySeconds, labels: { v: '1' }, value: 42 },
+  it('never gives two label sets the same key', () => {
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 2, maxLength: 2 }),
+        fc.array(value, { minLength: 2, maxLength: 2 }),
+        (a, b) => {
+          expect(seriesKey(a) === seriesKey(b)).toBe(a[0] === b[0] && a[1] === b[1]);
+        },
+      ),
+    );
+  });
+
+  it("refuses a key that does not split into the family's labels", () => {
+    expect(seriesValues(seriesKey(['a', 'b']), 3)).toBeNull();
+  });
+});
+
+describe('counter storage', () => {
+  const delta = fc.oneof(
+    fc
+      .record({
+        version: fc.constantFrom('1.0', '2.0', 'a\u001f\\'),
+        value: fc.oneof(
+          fc.constantFrom(0, 5, 120, 1800, 5000),
+          fc.double({ min: 0, max: 4000, noNaN: true }),
+        ),
+      })
+      .map((o) =>
+        observation(CounterFamilies.timeToReady, [o.version, 'r', '', 'success'], o.value),
+      ),
+    fc
+      .record({
+        version: fc.constantFrom('1.0', '2.0'),
+        value: fc.double({ min: 0, max: 900, noNaN: true }),
+      })
+      .map((o) => observation(CounterFamilies.phase, [o.version, 'kernel'], o.value)),
+    fc
+      .constantFrom('none', 'unit_failed')
+      .map((reason) =>
+        increment(CounterFamilies.bootsTotal, ['ami-1', '1.0', 'r', '', 't', 'success', reason], 1),
+      ),
+  );
+
+  it('loads back, from one row per series, the sums of the deltas written', () => {
+    fc.assert(
+      fc.property(fc.array(delta, { maxLength: 40 }), (deltas) => {
+        const merged = mergeCounterDeltas(deltas);
+        const rows = merged.map((d) =>
+          Object.fromEntries(CounterColumns.map((c, i) => [c, counterValues('r1', d)[i]])),
+        );
+        expect(loadedCounters(rows)).toEqual(merged);
+        expect(rows).toHaveLength(new Set(deltas.map((d) => `${d.family} ${d.key}`)).size);
+      }),
+    );
+  });
+
+  it('sums the deltas of one series: counts per bucket, sums, counter values', () => {
+    const labels = ['1.0', 'r', '', 'success'];
+    const [merged, ...rest] = mergeCounterDeltas([
+      observation(CounterFamilies.timeToReady, labels, 3),
+      observation(CounterFamilies.timeToReady, labels, 4),
+      observation(CounterFamilies.timeToReady, labels, 700),
     ]);
-    expect(rows).toEqual([
-      { name: `${PromMetric.timeToReadySeconds}_bucket`, labels: '{"le":"45","v":"1"}', value: 1 },
-      { name: `${PromMetric.timeToReadySeconds}_sum`, labels: '{"v":"1"}', value: 42 },
-    ]);
+    expect(rest).toEqual([]);
+    expect(merged).toMatchObject({
+      sum: 707,
+      buckets: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+    });
   });
 });
 
