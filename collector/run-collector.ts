@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { CollectorConfig } from './config.js';
 import { buildCollector } from './server.js';
+import { AlertmanagerPusher } from './slo/alertmanager.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { startSweeper, type Scheduler } from './sweeper.js';
@@ -19,6 +20,8 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** How long requests in flight may take to finish before their connections are cut. */
   drainTimeoutMs?: number;
+  /** Alertmanager base URL for the SLO alert push; BOOTWATCH_ALERTMANAGER_URL when not given. */
+  alertmanagerUrl?: string | null;
 }
 
 export interface RunningCollector {
@@ -66,6 +69,20 @@ export async function runCollector(
   const address = server.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  const alertmanagerUrl =
+    options.alertmanagerUrl !== undefined
+      ? options.alertmanagerUrl
+      : process.env.BOOTWATCH_ALERTMANAGER_URL || null;
+  if (alertmanagerUrl) {
+    const pusher = new AlertmanagerPusher({
+      url: alertmanagerUrl,
+      clock,
+      generatorUrl: `${url}/api/v1/slos`,
+      log: server.log,
+    });
+    server.bootwatch.slo.addListener((report) => pusher.onReport(report));
+  }
+  server.bootwatch.slo.start(options.scheduler);
   server.log.info(
     { url, store: store.engine, replicaId: config.replicaId },
     'bootwatch collector listening',
@@ -84,7 +101,7 @@ export async function runCollector(
       const deadline = setTimeout(() => server.server.closeAllConnections(), drainTimeoutMs);
       deadline.unref();
       try {
-        await Promise.all([server.close(), sweeper.stop()]);
+        await Promise.all([server.close(), sweeper.stop(), server.bootwatch.slo.stop()]);
       } finally {
         clearTimeout(deadline);
         await store.close();

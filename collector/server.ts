@@ -3,6 +3,8 @@
 import type { X509Certificate } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { loadSlos } from '../shared/slo/load.js';
+import type { Slo } from '../shared/slo/model.js';
 import { loadCertificates } from './auth/identity.js';
 import type { CollectorConfig } from './config.js';
 import { registerJsonErrors } from './errors-http.js';
@@ -16,11 +18,16 @@ import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
+import { sloRoutes } from './routes/slos.js';
+import { SloEngine } from './slo/slo-engine.js';
+import { registerSloGauges } from './slo/slo-gauges.js';
 import type { Store } from './store/store.js';
 
 /** What run-collector needs from a built app besides Fastify itself. */
 export interface CollectorRuntime {
   readonly metrics: CollectorMetrics;
+  /** The SLO engine (run-collector starts its schedule; routes and gauges evaluate on demand). */
+  readonly slo: SloEngine;
   /** /readyz answers 503 from now on (shutdown has begun). */
   startDraining(): void;
 }
@@ -41,6 +48,8 @@ export interface BuildCollectorOptions {
   certificates?: readonly X509Certificate[] | null;
   /** Node process metrics on /metrics (default on). */
   processMetrics?: boolean;
+  /** SLO definitions; read from config.sloFile (or the built-in defaults) when not given. */
+  slos?: Slo[];
 }
 
 export async function buildCollector(options: BuildCollectorOptions): Promise<FastifyInstance> {
@@ -82,11 +91,20 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
     processMetrics: options.processMetrics,
   });
   metrics.series.seed(await store.loadCounters(), await recentLabelValues(store, clock.now()));
+  const slo = new SloEngine({
+    slos: options.slos ?? loadSlos(config.sloFile),
+    store,
+    clock,
+    heartbeatWindowMs: config.heartbeatWindowMs,
+    log: app.log,
+  });
+  registerSloGauges(metrics.registry, () => slo.report(), config.labelCap);
 
   let draining = false;
   const ctx: RouteContext = { config, store, clock, metrics, auth, isDraining: () => draining };
   app.decorate('bootwatch', {
     metrics,
+    slo,
     startDraining: () => {
       draining = true;
     },
@@ -105,6 +123,7 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   eventRoutes(app, ctx);
   imageRoutes(app, ctx);
   bootRoutes(app, ctx);
+  sloRoutes(app, ctx, slo);
   await app.register(otlpRoutes, ctx);
   return app;
 }

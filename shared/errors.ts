@@ -18,6 +18,12 @@ export const ErrorCodes = {
   BW_SPOOL_IO: { status: 0, summary: 'the spool directory cannot be written or read' },
   BW_EXPORT_FAILED: { status: 0, summary: 'the collector did not acknowledge a report' },
 
+  // fleet simulator
+  BW_SIMULATION_TARGET: {
+    status: 0,
+    summary: 'the collector refused or did not answer what the fleet simulator sent',
+  },
+
   // collector intake
   BW_BODY_TOO_LARGE: {
     status: 413,
@@ -58,6 +64,10 @@ export const ErrorCodes = {
   BW_SLO_INVALID: {
     status: 400,
     summary: 'an SLO definition is invalid (file, line and field named)',
+  },
+  BW_API_REQUEST: {
+    status: 0,
+    summary: 'the collector did not answer a CLI request, or answered with an error',
   },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -47,6 +47,22 @@ export interface Slo {
   windowMs: number;
   groupBy: GroupByLabel[];
   tiers: AlertTier[];
+  /**
+   * How the alert tiers treat sparse traffic (sparse-rule.ts). Absent means the default
+   * (DefaultSparseZ); the loaders always set it.
+   */
+  sparse?: SparseRule;
   /** Where it came from, for messages: file and line, or 'built-in'. */
   source: string;
 }
+
+/**
+ * The sparse-traffic rule's one parameter: z of the Wilson score lower bound that makes a long
+ * window with fewer events than minEventsForClassic() trustworthy (sparse-rule.ts).
+ */
+export interface SparseRule {
+  z: number;
+}
+
+/** z = 3: one-sided confidence of about 99.87% that the true error ratio is above the threshold. */
+export const DefaultSparseZ = 3;

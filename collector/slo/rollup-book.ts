@@ -1,0 +1,170 @@
+// The rollups the SLO engine reads, kept in memory per family (family.ts) so that an evaluation
+// costs the same for ten thousand or ten million stored boots.
+//
+// - load(): reads the longest window in chunks (at start and, to catch very late corrections,
+//   every hour). Minutes older than the correction horizon (2 hours) are settled: never re-read.
+// - refresh(), at each evaluation, reads a bounded number of minutes, whatever the boot rate:
+//   the minutes leaving the horizon (read one last time, then settled), the newest minutes (where
+//   new boots land: the last 3), any minute never read yet, and the next block of a sweep over
+//   the rest of the horizon, so that every minute of it is re-read within `sweepMs` (15 minutes).
+//   A late report that corrects a boot 40 minutes old is thus counted within 15 minutes.
+import type { RollupRow } from '../model.js';
+import type { Store } from '../store/store.js';
+import { Family, familyKey, MinuteMs, type FamilySpec } from './family.js';
+import type { MinuteRange } from './prefix-log.js';
+
+export interface RollupBookOptions {
+  store: Pick<Store, 'rollups'>;
+  families: readonly FamilySpec[];
+  /** Minutes a rollup can still change after the fact (a late report replacing a no_report). */
+  horizonMinutes: number;
+  /** The longest window any SLO evaluates, in minutes. */
+  spanMinutes: number;
+  /** The newest minutes, re-read at every refresh. */
+  freshMinutes?: number;
+  /** Minutes of the older horizon re-read per refresh (the sweep's block). */
+  sweepBlockMinutes?: number;
+  /** Minutes read per query when loading. */
+  chunkMinutes?: number;
+  /** True once the engine is stopping: a long load gives up between two chunks. */
+  stopping?: () => boolean;
+}
+
+export const RollupBookDefaults = {
+  freshMinutes: 3,
+  chunkMinutes: 360,
+} as const;
+
+/** The window of `minutes` ending with the current minute: [now - minutes + 1, now]. */
+export function windowRange(nowMinute: number, minutes: number): MinuteRange {
+  return { from: nowMinute - minutes + 1, to: nowMinute + 1 };
+}
+
+export class RollupBook {
+  private families = new Map<string, Family>();
+  /** Minutes before this one are settled (exclusive edge, epoch minutes): the horizon's start. */
+  private settledUntil = 0;
+  /** Minutes before this one have been read at least once. */
+  private readUpTo = 0;
+  /** Where the sweep over the older horizon continues. */
+  private cursor = 0;
+  /** The rows of the horizon as last read, by minute: who is failing right now. */
+  private rowsByMinute = new Map<number, RollupRow[]>();
+  private recentRows: RollupRow[] | null = null;
+  private readonly fresh: number;
+  private readonly block: number;
+  private readonly chunk: number;
+
+  constructor(private readonly o: RollupBookOptions) {
+    this.fresh = Math.min(o.horizonMinutes, o.freshMinutes ?? RollupBookDefaults.freshMinutes);
+    this.block = Math.max(1, o.sweepBlockMinutes ?? o.horizonMinutes);
+    this.chunk = o.chunkMinutes ?? RollupBookDefaults.chunkMinutes;
+  }
+
+  family(labels: readonly string[]): Family | undefined {
+    return this.families.get(familyKey(labels as FamilySpec['labels']));
+  }
+
+  /** Reads everything from the oldest minute of the longest window up to now. */
+  async load(nowMinute: number): Promise<void> {
+    const families = new Map<string, Family>();
+    for (const spec of this.o.families) {
+      families.set(familyKey(spec.labels), new Family(spec, this.o.horizonMinutes));
+    }
+    const from = nowMinute - this.o.spanMinutes + 1;
+    const edge = this.edge(nowMinute);
+    await this.settleChunks(families, from, edge);
+    for (const f of families.values()) {
+      f.compact();
+      f.moveRecent(edge);
+    }
+    const rows = await this.read(edge, nowMinute + 1);
+    for (const f of families.values()) f.replaceRecent(edge, nowMinute + 1, rows);
+    // Swapped in whole: an evaluation never sees a half-loaded book.
+    this.families = families;
+    this.settledUntil = edge;
+    this.readUpTo = nowMinute + 1;
+    this.cursor = edge;
+    this.rowsByMinute = new Map();
+    this.keepRows(edge, nowMinute + 1, rows);
+  }
+
+  /** Settles what left the horizon and re-reads a bounded part of it (see above). */
+  async refresh(nowMinute: number): Promise<void> {
+    const edge = this.edge(nowMinute);
+    if (edge > this.settledUntil) {
+      await this.settleChunks(this.families, this.settledUntil, edge);
+      for (const f of this.families.values()) f.moveRecent(edge);
+      for (const minute of this.rowsByMinute.keys()) {
+        if (minute < edge) this.rowsByMinute.delete(minute);
+      }
+      this.recentRows = null;
+      this.settledUntil = edge;
+    }
+    const end = nowMinute + 1;
+    const freshFrom = Math.max(this.settledUntil, Math.min(end - this.fresh, this.readUpTo));
+    await this.replace(freshFrom, end);
+    if (this.cursor < this.settledUntil || this.cursor >= freshFrom)
+      this.cursor = this.settledUntil;
+    const sweepTo = Math.min(freshFrom, this.cursor + this.block);
+    await this.replace(this.cursor, sweepTo);
+    this.cursor = sweepTo;
+    this.readUpTo = Math.max(this.readUpTo, end);
+  }
+
+  /** Rollup rows of the correction horizon, each minute as last read. */
+  recent(): readonly RollupRow[] {
+    this.recentRows ??= [...this.rowsByMinute.values()].flat();
+    return this.recentRows;
+  }
+
+  /** Bytes held by every family's counts. */
+  get bytes(): number {
+    let total = 0;
+    for (const f of this.families.values()) total += f.bytes;
+    return total;
+  }
+
+  /** The first minute of the horizon when `nowMinute` is its last. */
+  private edge(nowMinute: number): number {
+    return nowMinute + 1 - this.o.horizonMinutes;
+  }
+
+  private async replace(from: number, to: number): Promise<RollupRow[]> {
+    if (to <= from) return [];
+    const rows = await this.read(from, to);
+    for (const f of this.families.values()) f.replaceRecent(from, to, rows);
+    this.keepRows(from, to, rows);
+    return rows;
+  }
+
+  private keepRows(from: number, to: number, rows: readonly RollupRow[]): void {
+    this.recentRows = null;
+    for (let m = from; m < to; m += 1) this.rowsByMinute.delete(m);
+    for (const row of rows) {
+      const minute = Math.floor(row.minuteMs / MinuteMs);
+      const list = this.rowsByMinute.get(minute);
+      if (list) list.push(row);
+      else this.rowsByMinute.set(minute, [row]);
+    }
+  }
+
+  private read(from: number, to: number): Promise<RollupRow[]> {
+    return this.o.store.rollups({ fromMs: from * MinuteMs, toMs: to * MinuteMs });
+  }
+
+  /** Reads [from, to) in chunks straight into the settled counts. */
+  private async settleChunks(
+    families: Map<string, Family>,
+    from: number,
+    to: number,
+  ): Promise<void> {
+    for (let start = from; start < to; start += this.chunk) {
+      const rows = await this.read(start, Math.min(to, start + this.chunk));
+      for (const f of families.values()) f.settle(rows);
+      // Let requests in between: a reload of a large store reads for seconds.
+      if (to - start > this.chunk) await new Promise((resolve) => setImmediate(resolve));
+      if (this.o.stopping?.()) throw new Error('the SLO engine is stopping');
+    }
+  }
+}

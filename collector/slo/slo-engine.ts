@@ -1,0 +1,247 @@
+// The SLO engine: evaluates every SLO on a schedule (30 s by default) and on demand, from
+// in-memory per-minute counts (rollup-book.ts), so that an evaluation costs the same however many
+// boots are stored. One injectable clock decides every "now". A background loop: a failed
+// evaluation is logged and the next tick tries again; evaluations never overlap.
+import type { Clock } from '../../shared/clock.js';
+import { formatDuration } from '../../shared/duration.js';
+import { isFleetWide } from '../../shared/slo/draft.js';
+import { DefaultSparseZ, type Slo } from '../../shared/slo/model.js';
+import { windowsInUse } from '../../shared/slo/tiers.js';
+import type { Store } from '../store/store.js';
+import { timerScheduler, type Scheduler } from '../sweeper.js';
+import { evaluateGroup, SloPlan } from './evaluate.js';
+import { failingInByGroup, type FailingIn } from './failing-in.js';
+import { familyKey, MinuteMs, type FamilySpec } from './family.js';
+import { FleetSamples } from './fleet-samples.js';
+import type { GroupStatus, SloReport, SloStatus } from './report.js';
+import { RollupBook } from './rollup-book.js';
+import { fleetWindowCounts, rollupWindowCounts, WindowSums } from './sli-counts.js';
+
+/** Every default in one place. */
+export const SloEngineDefaults = {
+  evaluationIntervalMs: 30_000, // scheduled evaluation; GET /api/v1/slos re-evaluates when older
+  correctionHorizonMs: 2 * 3_600_000, // rollups younger than this can still change: re-read
+  correctionSweepMs: 15 * 60_000, // every minute of the horizon is re-read at least this often
+  reloadIntervalMs: 3_600_000, // everything is re-read this often (very late corrections)
+} as const;
+
+export interface SloEngineLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SloEngineOptions {
+  slos: readonly Slo[];
+  store: Pick<Store, 'rollups' | 'coverage'>;
+  clock: Clock;
+  /** An agent heartbeating within this window counts as covering its instance. */
+  heartbeatWindowMs: number;
+  scheduler?: Scheduler;
+  evaluationIntervalMs?: number;
+  correctionHorizonMs?: number;
+  correctionSweepMs?: number;
+  reloadIntervalMs?: number;
+  log?: SloEngineLog;
+}
+
+export interface EvaluationTiming {
+  /** Whether this evaluation re-read everything (start, hourly) instead of the horizon. */
+  loaded: boolean;
+  readMs: number;
+  computeMs: number;
+}
+
+/** Receives each report (the Alertmanager push); its errors are logged, never thrown. */
+export type ReportListener = (report: SloReport) => Promise<void> | void;
+
+export class SloEngine {
+  readonly slos: readonly Slo[];
+  readonly evaluationIntervalMs: number;
+  private readonly plans: SloPlan[];
+  private readonly allWindows: number[];
+  private readonly book: RollupBook;
+  private readonly fleet = new FleetSamples();
+  private readonly reloadIntervalMs: number;
+  private loadedAtMs: number | null = null;
+  private last: SloReport | null = null;
+  private running: Promise<SloReport> | null = null;
+  private cancel: (() => void) | null = null;
+  private failing = false;
+  private stopping = false;
+  private readonly listeners: ReportListener[] = [];
+  private timing: EvaluationTiming | null = null;
+
+  constructor(private readonly o: SloEngineOptions) {
+    this.slos = o.slos;
+    this.plans = o.slos.map((s) => new SloPlan(s, windowsInUse(s.tiers, s.windowMs)));
+    this.allWindows = [...new Set(this.plans.flatMap((p) => p.windowsMs))].sort((a, b) => a - b);
+    this.evaluationIntervalMs = o.evaluationIntervalMs ?? SloEngineDefaults.evaluationIntervalMs;
+    this.reloadIntervalMs = o.reloadIntervalMs ?? SloEngineDefaults.reloadIntervalMs;
+    const horizonMs = o.correctionHorizonMs ?? SloEngineDefaults.correctionHorizonMs;
+    const horizonMinutes = Math.max(1, Math.ceil(horizonMs / MinuteMs));
+    const spanMs = Math.max(0, ...o.slos.flatMap((s) => windowsInUse(s.tiers, s.windowMs)));
+    // The sweep re-reads the horizon in blocks, one per scheduled evaluation, so that each
+    // evaluation reads a few minutes of rollups rather than two hours of them.
+    const sweepMs = o.correctionSweepMs ?? SloEngineDefaults.correctionSweepMs;
+    const evaluationsPerSweep = Math.max(1, Math.floor(sweepMs / this.evaluationIntervalMs));
+    this.book = new RollupBook({
+      store: o.store,
+      families: familiesOf(o.slos),
+      horizonMinutes,
+      spanMinutes: Math.ceil(spanMs / MinuteMs),
+      sweepBlockMinutes: Math.ceil(horizonMinutes / evaluationsPerSweep),
+      stopping: () => this.stopping,
+    });
+  }
+
+  /** Evaluates now and then every evaluation interval until stop(). */
+  start(scheduler: Scheduler | undefined = this.o.scheduler): void {
+    if (this.cancel) return;
+    const tick = () => {
+      this.evaluate().catch(() => undefined);
+    };
+    this.cancel = (scheduler ?? timerScheduler).every(this.evaluationIntervalMs, tick);
+    tick();
+  }
+
+  /** Cancels the schedule and waits for a running evaluation (a load gives up early). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cancel?.();
+    this.cancel = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The latest report, evaluating first when it is older than `maxAgeMs` (or missing). */
+  async report(maxAgeMs = this.evaluationIntervalMs): Promise<SloReport> {
+    const last = this.last;
+    const age = last === null ? Infinity : this.o.clock.now() - last.evaluatedAtMs;
+    if (last !== null && age >= 0 && age < maxAgeMs) return last;
+    return this.evaluate();
+  }
+
+  latest(): SloReport | null {
+    return this.last;
+  }
+
+  /** Calls `listener` with every report from now on. */
+  addListener(listener: ReportListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Evaluates every SLO now; joins an evaluation already running. */
+  evaluate(): Promise<SloReport> {
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** How long the last evaluation took reading the store and computing (for the benchmark). */
+  get lastTiming(): EvaluationTiming | null {
+    return this.timing;
+  }
+
+  /** Bytes held by the per-minute counts (for the benchmark). */
+  get countBytes(): number {
+    return this.book.bytes;
+  }
+
+  private async run(): Promise<SloReport> {
+    const now = this.o.clock.now();
+    const nowMinute = Math.floor(now / MinuteMs);
+    const started = performance.now();
+    let loaded = false;
+    try {
+      const stale = this.loadedAtMs === null || now - this.loadedAtMs >= this.reloadIntervalMs;
+      if (stale || now < this.loadedAtMs!) {
+        await this.book.load(nowMinute);
+        this.loadedAtMs = now;
+        loaded = true;
+      } else {
+        await this.book.refresh(nowMinute);
+      }
+      await this.sampleFleet(now, nowMinute);
+    } catch (e) {
+      if (!this.failing && !this.stopping) {
+        this.o.log?.error({ err: e }, 'SLO evaluation: the store did not answer');
+      }
+      this.failing = true;
+      throw e;
+    }
+    this.failing = false;
+    const read = performance.now();
+    const sums = new WindowSums(nowMinute, this.allWindows);
+    const report: SloReport = {
+      evaluatedAt: new Date(now).toISOString(),
+      evaluatedAtMs: now,
+      slos: this.plans.map((plan) => this.evaluateSlo(plan, nowMinute, sums)),
+    };
+    this.timing = { loaded, readMs: read - started, computeMs: performance.now() - read };
+    this.last = report;
+    for (const listener of this.listeners) {
+      try {
+        await listener(report);
+      } catch (e) {
+        this.o.log?.warn({ err: e }, 'an SLO report listener failed');
+      }
+    }
+    return report;
+  }
+
+  private async sampleFleet(now: number, nowMinute: number): Promise<void> {
+    if (!this.slos.some((s) => isFleetWide(s.sli))) return;
+    const coverage = await this.o.store.coverage(now - this.o.heartbeatWindowMs);
+    this.fleet.record(nowMinute, coverage);
+  }
+
+  private evaluateSlo(plan: SloPlan, nowMinute: number, sums: WindowSums): SloStatus {
+    const slo = plan.slo;
+    const windows = plan.windowsMs;
+    const groups: GroupStatus[] = [];
+    if (isFleetWide(slo.sli)) {
+      const launches = this.book.family([]);
+      const counts = fleetWindowCounts(slo, this.fleet, launches, nowMinute, windows);
+      groups.push(evaluateGroup(plan, {}, counts, null));
+    } else {
+      const family = this.book.family(slo.groupBy);
+      let failing: Map<string, FailingIn> | null = null;
+      for (const [key, labels] of family?.groups() ?? []) {
+        const counts = rollupWindowCounts(slo, family!, key, sums, windows);
+        // A group without events in the SLO window has aged out: nothing to say about it.
+        if (!(counts.events[plan.whole]! > 0)) continue;
+        const g = evaluateGroup(plan, labels, counts, family!.lastActiveMinute(key));
+        if (g.alert !== 'none') {
+          failing ??= failingInByGroup(slo, this.book.recent());
+          g.failingIn = failing.get(key) ?? { amiVersions: [], asgs: [] };
+        }
+        groups.push(g);
+      }
+    }
+    return {
+      name: slo.name,
+      description: slo.description,
+      sli: slo.sli,
+      objective: slo.objective,
+      window: formatDuration(slo.windowMs),
+      windowMs: slo.windowMs,
+      thresholdSeconds: slo.thresholdSeconds,
+      groupBy: [...slo.groupBy],
+      sparseZ: slo.sparse?.z ?? DefaultSparseZ,
+      groups,
+    };
+  }
+}
+
+/** The families the SLOs need: one per distinct grouping (fleet launches: the empty grouping). */
+function familiesOf(slos: readonly Slo[]): FamilySpec[] {
+  const specs = new Map<string, FamilySpec>();
+  for (const slo of slos) {
+    if (slo.sli === 'agent_coverage') continue;
+    const labels = slo.sli === 'replacement_rate' ? [] : slo.groupBy;
+    const key = familyKey(labels);
+    const buckets = slo.sli === 'time_to_ready' || (specs.get(key)?.buckets ?? false);
+    specs.set(key, { labels, buckets });
+  }
+  return [...specs.values()];
+}

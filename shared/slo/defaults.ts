@@ -1,0 +1,36 @@
+// The SLOs bootwatch evaluates when no SLO file is given (DESIGN.md, configuration contract):
+// 99.9% of first boots succeed and 95% are ready within 120 s, over 30 days, per AMI version.
+import { DefaultSparseZ, type Slo } from './model.js';
+import { defaultTiers } from './tiers.js';
+
+const ThirtyDaysMs = 30 * 86_400_000;
+
+export function defaultSlos(): Slo[] {
+  return [
+    {
+      name: 'boot-success',
+      description:
+        'First boots of an AMI version that become ready (no_report counts as a failure)',
+      sli: 'boot_success',
+      thresholdSeconds: null,
+      objective: 0.999,
+      windowMs: ThirtyDaysMs,
+      groupBy: ['ami_version'],
+      tiers: defaultTiers(ThirtyDaysMs),
+      sparse: { z: DefaultSparseZ },
+      source: 'built-in',
+    },
+    {
+      name: 'time-to-ready',
+      description: 'First boots of an AMI version ready within 120 s of launch',
+      sli: 'time_to_ready',
+      thresholdSeconds: 120,
+      objective: 0.95,
+      windowMs: ThirtyDaysMs,
+      groupBy: ['ami_version'],
+      tiers: defaultTiers(ThirtyDaysMs),
+      sparse: { z: DefaultSparseZ },
+      source: 'built-in',
+    },
+  ];
+}

@@ -1,0 +1,98 @@
+// SLO definitions from a file (BOOTWATCH_SLO_FILE): bootwatch's `slos:` documents and OpenSLO v1
+// `kind: SLO` documents, in one YAML stream or several (`---`). Every problem of the file is
+// reported at once, each naming the file, the line and the field, in one BW_SLO_INVALID error.
+import { readFileSync } from 'node:fs';
+import { isMap, LineCounter, parseAllDocuments, type YAMLMap } from 'yaml';
+import { BootwatchError, errorMessage } from '../errors.js';
+import { readBootwatchDocument } from './bootwatch-spec.js';
+import { defaultSlos } from './defaults.js';
+import type { SloDraft } from './draft.js';
+import type { Slo } from './model.js';
+import { collectSliDocument, readOpenSloDocument, type SliDocuments } from './openslo-spec.js';
+import { validateDrafts } from './validate.js';
+import { shown, SpecReader } from './yaml-reader.js';
+
+/** The SLOs of `file`, or the built-in defaults without one. Throws BW_SLO_INVALID. */
+export function loadSlos(file?: string | null): Slo[] {
+  if (file === undefined || file === null || file === '') return defaultSlos();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new BootwatchError(
+      'BW_SLO_INVALID',
+      `${file}: cannot read the SLO file: ${errorMessage(e)}`,
+    );
+  }
+  return parseSloDocuments(text, file);
+}
+
+/** Parses and validates; throws BW_SLO_INVALID listing every problem. */
+export function parseSloDocuments(text: string, file: string): Slo[] {
+  const { slos, problems } = checkSloDocuments(text, file);
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw new BootwatchError('BW_SLO_INVALID', `${file}: ${count}:\n  ${problems.join('\n  ')}`);
+  }
+  return slos;
+}
+
+/** Parses and validates without throwing: the SLOs read and every problem found. */
+export function checkSloDocuments(text: string, file: string): { slos: Slo[]; problems: string[] } {
+  const lines = new LineCounter();
+  const r = new SpecReader(file, lines);
+  const docs = parseAllDocuments(text, { lineCounter: lines });
+  if (!Array.isArray(docs) || docs.length === 0) {
+    return { slos: [], problems: [`${file}: expected SLO definitions, got an empty file`] };
+  }
+  for (const doc of docs) {
+    for (const e of doc.errors) {
+      const line = e.linePos?.[0]?.line;
+      r.problems.push(
+        `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`,
+      );
+    }
+  }
+  if (r.problems.length > 0) return { slos: [], problems: r.problems };
+
+  const roots: YAMLMap[] = [];
+  for (const doc of docs) {
+    if (doc.contents === null) continue;
+    if (!isMap(doc.contents)) {
+      r.problem(
+        r.at(doc.contents),
+        '',
+        `expected a mapping (slos: or an OpenSLO document), got ${shown(doc.toJSON())}`,
+      );
+      continue;
+    }
+    roots.push(doc.contents);
+  }
+  const slis: SliDocuments = new Map();
+  for (const root of roots) {
+    if (root.get('apiVersion') !== undefined && root.get('kind') === 'SLI')
+      collectSliDocument(r, root, slis);
+  }
+  const drafts: SloDraft[] = [];
+  for (const root of roots) {
+    if (root.has('slos')) {
+      drafts.push(...readBootwatchDocument(r, root));
+    } else if (root.has('apiVersion') || root.has('kind')) {
+      const draft = readOpenSloDocument(r, root, slis);
+      if (draft) drafts.push(draft);
+    } else {
+      r.problem(
+        r.at(root),
+        '',
+        'expected `slos:` (bootwatch) or an OpenSLO v1 document (apiVersion: openslo/v1, kind: SLO)',
+      );
+    }
+  }
+  const problems = [...r.problems, ...validateDrafts(drafts)];
+  if (problems.length === 0 && drafts.length === 0) {
+    problems.push(
+      `${file}: expected at least one SLO, found none (OpenSLO documents need kind: SLO)`,
+    );
+  }
+  return { slos: problems.length === 0 ? drafts.map((d) => d.slo) : [], problems };
+}

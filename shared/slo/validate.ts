@@ -1,0 +1,137 @@
+// Validation on the model, once, whatever format an SLO came from: the rules that relate fields
+// (a threshold only for time_to_ready, tier windows inside the SLO window, unique names). Field
+// shapes (a number, a duration) are the parsers' business; they have the raw text to show.
+import { TimeToReadyBuckets } from '../conventions.js';
+import { formatDuration } from '../duration.js';
+import { isFleetWide, type SloDraft, type SloField } from './draft.js';
+import type { Slo } from './model.js';
+
+const MinuteMs = 60_000;
+const NamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Problems as `file:line: path.field: message`; empty when every SLO is valid. */
+export function validateDrafts(drafts: readonly SloDraft[]): string[] {
+  const problems: string[] = [];
+  const firstByName = new Map<string, SloDraft>();
+  for (const d of drafts) {
+    const say: Say = (field, key, message, tier) =>
+      problems.push(
+        `${(tier !== undefined ? d.tierAt?.[tier] : undefined) ?? d.at[field] ?? d.at.slo ?? d.slo.source}: ${d.path}.${key}: ${message}`,
+      );
+    if (d.clean) checkSlo(d.slo, say);
+    const first = firstByName.get(d.slo.name);
+    if (first && d.slo.name !== '') {
+      say('name', 'name', `'${d.slo.name}' is already the name of the SLO at ${first.at.slo}`);
+    } else {
+      firstByName.set(d.slo.name, d);
+    }
+  }
+  return problems;
+}
+
+/** The same rules for SLOs built in code (the defaults, tests): located by their source. */
+export function validateSlos(slos: readonly Slo[]): string[] {
+  return validateDrafts(
+    slos.map((slo) => ({
+      slo,
+      path: slo.name,
+      at: { slo: slo.source },
+      tierSpecs: slo.tiers,
+      clean: true,
+    })),
+  );
+}
+
+/** Reports a problem at a field's line (or a tier's, when `tier` is given). */
+type Say = (field: SloField, key: string, message: string, tier?: number) => void;
+
+function checkSlo(slo: Slo, say: Say): void {
+  if (slo.name !== '' && !NamePattern.test(slo.name)) {
+    say(
+      'name',
+      'name',
+      `expected lowercase letters, digits, '-' or '_' (at most 63, starting with a letter or digit), got '${slo.name}'`,
+    );
+  }
+  if (slo.sli === 'time_to_ready') {
+    if (slo.thresholdSeconds === null) {
+      say('sli', 'threshold', 'time_to_ready needs a threshold such as 120s');
+    } else if (!(TimeToReadyBuckets as readonly number[]).includes(slo.thresholdSeconds)) {
+      say(
+        'threshold',
+        'threshold',
+        `expected one of the histogram bounds (${TimeToReadyBuckets.map((b) => `${b}s`).join(', ')}) so that "ready within" is an exact count, got ${slo.thresholdSeconds}s`,
+      );
+    }
+  } else if (slo.thresholdSeconds !== null) {
+    say('threshold', 'threshold', `applies to time_to_ready only, not to ${slo.sli}`);
+  }
+  if (!(slo.objective > 0 && slo.objective < 1)) {
+    say('objective', 'objective', `expected a ratio between 0 and 1, got ${slo.objective}`);
+  }
+  checkWindows(slo, say);
+  if (isFleetWide(slo.sli) && slo.groupBy.length > 0) {
+    say(
+      'groupBy',
+      'group_by',
+      `${slo.sli} is measured fleet-wide (instances running and heartbeating are not kept per group): expected [], got [${slo.groupBy.join(', ')}]`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const label of slo.groupBy) {
+    if (seen.has(label)) say('groupBy', 'group_by', `'${label}' is listed twice`);
+    seen.add(label);
+  }
+  if (slo.sparse && !(slo.sparse.z > 0 && slo.sparse.z <= 10)) {
+    say(
+      'sparse',
+      'alerting.sparse.z',
+      `expected a number above 0 and at most 10, got ${slo.sparse.z}`,
+    );
+  }
+}
+
+function checkWindows(slo: Slo, say: Say): void {
+  const w = formatDuration;
+  if (!(slo.windowMs >= 3_600_000) || slo.windowMs % MinuteMs !== 0) {
+    say('window', 'window', `expected whole minutes and at least 1h, got ${w(slo.windowMs)}`);
+    return;
+  }
+  slo.tiers.forEach((t, i) => {
+    const key = `alerting.tiers[${i}]`;
+    if (
+      t.longWindowMs % MinuteMs !== 0 ||
+      t.shortWindowMs % MinuteMs !== 0 ||
+      t.shortWindowMs <= 0
+    ) {
+      say(
+        'tiers',
+        key,
+        `expected windows of whole minutes, got ${w(t.longWindowMs)}/${w(t.shortWindowMs)}`,
+        i,
+      );
+    } else if (t.shortWindowMs >= t.longWindowMs) {
+      say(
+        'tiers',
+        key,
+        `expected short_window (${w(t.shortWindowMs)}) shorter than long_window (${w(t.longWindowMs)})`,
+        i,
+      );
+    } else if (t.longWindowMs >= slo.windowMs) {
+      say(
+        'tiers',
+        key,
+        `expected long_window (${w(t.longWindowMs)}) shorter than the SLO window (${w(slo.windowMs)})`,
+        i,
+      );
+    }
+    if (!(t.budgetConsumed > 0 && t.budgetConsumed <= 1)) {
+      say(
+        'tiers',
+        `${key}.budget_consumed`,
+        `expected a share of the budget in (0, 1], got ${t.budgetConsumed}`,
+        i,
+      );
+    }
+  });
+}
