@@ -1,0 +1,78 @@
+// The alerting rules: one burn-rate alert per SLO and tier, and the one "no data" alert.
+//
+// A tier with factor f fires for a group when (the engine's sparse-traffic rule, the same terms):
+//   errorRatio(long) > r  and  errorRatio(short) > r
+//   and (events(long) >= n_min  or  wilsonLower(errors(long), events(long), z) > r)
+// with r = f * (1 - objective) and n_min = ceil(1 / r). Below n_min events one failure is already
+// above r, so the ratio alone would page on noise; the Wilson bound asks that, with confidence
+// given by z, the true error ratio be above r. The alert's value is the long-window burn rate.
+//
+// No data: every recorded series exists only where events > 0, so a group without boots has no
+// ratio and no alert. Only a Prometheus that scrapes no collector at all says so (BootwatchNoData):
+// a quiet fleet is not an incident, a blind one is.
+import { PromMetric } from '../shared/conventions.js';
+import type { AlertTier, Slo } from '../shared/slo/model.js';
+import { burnAnnotations, noDataAnnotations, type AnnotationLinks } from './alert-annotations.js';
+import { minEventsForClassic, tierThresholdRatio } from '../shared/slo/sparse-rule.js';
+import { promNumber, sloSeries, tierWindow } from './recording-rules.js';
+import { AlertName, RecordName, Severity } from './rule-names.js';
+import type { AlertingRule } from './rule-file.js';
+import { scaledRange } from './rule-windows.js';
+
+/** How long Prometheus must see no collector before BootwatchNoData fires (nominal). */
+export const NoDataForMs = 15 * 60_000;
+
+export interface TierThresholds {
+  /** r = factor * budget: the error ratio both windows must exceed. */
+  errorRatio: number;
+  /** n_min = ceil(1 / r): from this many events on, the ratio alone is trusted. */
+  minEvents: number;
+}
+
+/**
+ * The engine's numbers (shared/slo/sparse-rule.ts), so that rules and engine decide alike. r is
+ * written with 12 significant digits (0.0144, not 0.014400000000000001): the two differ by an ulp
+ * or so, and an error ratio k/n lands between them only for n around 1e15.
+ */
+export function tierThresholds(slo: Pick<Slo, 'objective'>, tier: Pick<AlertTier, 'factor'>) {
+  const errorRatio = tierThresholdRatio(tier.factor, slo.objective);
+  return { errorRatio, minEvents: minEventsForClassic(errorRatio) } satisfies TierThresholds;
+}
+
+export function burnAlert(
+  slo: Slo,
+  tier: AlertTier,
+  links: AnnotationLinks,
+  timeScale: number,
+): AlertingRule {
+  const { errorRatio, minEvents } = tierThresholds(slo, tier);
+  const r = promNumber(errorRatio);
+  const long = (name: (ms: number) => string) => sloSeries(name(tier.longWindowMs), slo);
+  const short = (name: (ms: number) => string) => sloSeries(name(tier.shortWindowMs), slo);
+  const expr = [
+    long(RecordName.burnRate),
+    `and ${long(RecordName.errorRatio)} > ${r}`,
+    `and ${short(RecordName.errorRatio)} > ${r}`,
+    'and (',
+    `  ${long(RecordName.events)} >= ${minEvents}`,
+    `  or ${long(RecordName.wilsonLower)} > ${r}`,
+    ')',
+  ].join('\n');
+  return {
+    alert: AlertName.budgetBurn,
+    expr,
+    labels: { severity: tier.severity, slo: slo.name, window: tierWindow(tier) },
+    annotations: burnAnnotations(slo, tier, links, timeScale),
+  };
+}
+
+export function noDataAlert(links: AnnotationLinks, timeScale: number): AlertingRule {
+  const forText = scaledRange(NoDataForMs, 1);
+  return {
+    alert: AlertName.noData,
+    expr: `absent(${PromMetric.instancesRunning})`,
+    for: scaledRange(NoDataForMs, timeScale),
+    labels: { severity: Severity.info },
+    annotations: noDataAnnotations(links, forText),
+  };
+}

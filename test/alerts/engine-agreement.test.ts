@@ -1,0 +1,176 @@
+// The generated PromQL decides like the engine (shared/slo/sparse-rule.ts). Random fleets, each an
+// AMI version of its own, boot with a different failure rate in each segment between the tier
+// window edges (3d, 1d, 6h, 2h, 1h, 30m, 5m before the evaluation), so that every window of every
+// tier sees its own counts. (Prometheus 2.x range selectors include both ends: with samples on the
+// edges, increase() is the exact difference.) promtool evaluates the committed rules over them; the alerts firing
+// must be exactly the (version, tier) pairs for which alertDecision() fires on the same counts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { tierWindow } from '../../alerts/recording-rules.js';
+import { defaultSlos } from '../../shared/slo/defaults.js';
+import { alertDecision, wilsonLowerBound } from '../../shared/slo/sparse-rule.js';
+import { required, tool } from './tools.js';
+
+const rules = fileURLToPath(new URL('../../alerts/generated/bootwatch-rules.yml', import.meta.url));
+const slo = defaultSlos()[0]!; // boot-success, 99.9%, the four default tiers
+const promtool = tool(['promtool'], 'prometheus');
+
+const MinuteMs = 60_000;
+/** Segment edges in minutes before the evaluation, oldest first. */
+const Edges = [4320, 1440, 360, 120, 60, 30, 5, 0];
+const StepMinutes = 5;
+
+interface Segment {
+  events: number;
+  errors: number;
+}
+
+const segment = fc
+  .tuple(
+    fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 9, max: 400 })),
+    fc.oneof(
+      fc.constant(0),
+      fc.double({ min: 0, max: 0.05, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+    ),
+  )
+  .map(([events, p]): Segment => ({ events, errors: Math.round(events * p) }));
+
+const fleet = fc.array(segment, { minLength: Edges.length - 1, maxLength: Edges.length - 1 });
+
+/** Counts of the window reaching `minutes` back: the segments inside it. */
+function counts(segments: Segment[], minutes: number): Segment {
+  let events = 0;
+  let errors = 0;
+  segments.forEach((s, i) => {
+    if ((Edges[i] ?? 0) <= minutes) {
+      events += s.events;
+      errors += s.errors;
+    }
+  });
+  return { events, errors };
+}
+
+/**
+ * The counter as promtool input: flat through each segment, up by the segment's whole amount at
+ * its last step, so that every value is an integer (fractional steps would round and, a hair
+ * lower than the step before, read as a counter reset). `vxN` runs: v repeated N + 1 times.
+ */
+function seriesValues(amounts: number[]): string {
+  const values = [0];
+  amounts.forEach((amount, i) => {
+    const steps = ((Edges[i] ?? 0) - (Edges[i + 1] ?? 0)) / StepMinutes;
+    const before = values[values.length - 1] ?? 0;
+    for (let k = 1; k <= steps; k++) values.push(k === steps ? before + amount : before);
+  });
+  const runs: string[] = [];
+  for (let i = 0; i < values.length;) {
+    let j = i;
+    while (values[j + 1] === values[i]) j++;
+    runs.push(j === i ? `${values[i]}` : `${values[i]}x${j - i}`);
+    i = j + 1;
+  }
+  return runs.join(' ');
+}
+
+/** Near a threshold, float rounding of increase() could decide either way: not a fair case. */
+function borderline(segments: Segment[]): boolean {
+  return slo.tiers.some((t) => {
+    const d = alertDecision({
+      factor: t.factor,
+      objective: slo.objective,
+      long: counts(segments, t.longWindowMs / MinuteMs),
+      short: counts(segments, t.shortWindowMs / MinuteMs),
+    });
+    const near = (x: number | null) =>
+      x !== null && Math.abs(x - d.thresholdRatio) <= 1e-9 * d.thresholdRatio;
+    const long = counts(segments, t.longWindowMs / MinuteMs);
+    return (
+      near(d.longRatio) || near(d.shortRatio) || near(d.wilsonLower) || long.events === d.minEvents
+    );
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bw-agreement-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.skipIf(promtool.skip)('rules and engine agree', () => {
+  it('on which tiers fire, for random fleets dense and sparse', { timeout: 60_000 }, () => {
+    const fleets = fc
+      .sample(fleet, { numRuns: 120, seed: 20240601 })
+      .filter((f) => !borderline(f))
+      .slice(0, 60);
+    const series: { series: string; values: string }[] = [];
+    const expected: string[] = [];
+    let viaWilson = 0;
+    fleets.forEach((segments, i) => {
+      const version = `case-${String(i).padStart(2, '0')}`;
+      const labels = (outcome: string) =>
+        `bootwatch_boots_total{ami_version="${version}", outcome="${outcome}"}`;
+      series.push({
+        series: labels('success'),
+        values: seriesValues(segments.map((s) => s.events - s.errors)),
+      });
+      series.push({
+        series: labels('failure'),
+        values: seriesValues(segments.map((s) => s.errors)),
+      });
+      for (const t of slo.tiers) {
+        const long = counts(segments, t.longWindowMs / MinuteMs);
+        const d = alertDecision({
+          factor: t.factor,
+          objective: slo.objective,
+          long,
+          short: counts(segments, t.shortWindowMs / MinuteMs),
+          z: slo.sparse?.z,
+        });
+        if (!d.firing) continue;
+        if (d.trust === 'confidence') viaWilson += 1;
+        expected.push(
+          `ALERTS{alertname="BootwatchErrorBudgetBurn", alertstate="firing", ami_version="${version}", ` +
+            `severity="${t.severity}", slo="${slo.name}", window="${tierWindow(t)}"}`,
+        );
+      }
+    });
+    // The sample must exercise every branch, or agreement would prove little.
+    expect(fleets.length).toBeGreaterThanOrEqual(50);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(expected.length).toBeLessThan(fleets.length * slo.tiers.length - 20);
+    expect(viaWilson).toBeGreaterThan(3);
+    expect(wilsonLowerBound(1, 31, 3)).toBeLessThan(0.0144); // the sparse case the tests rely on
+
+    const file = join(work, 'agreement.test.yml');
+    writeFileSync(
+      file,
+      stringify({
+        rule_files: [rules],
+        evaluation_interval: '1d',
+        tests: [
+          {
+            interval: `${StepMinutes}m`,
+            input_series: series,
+            promql_expr_test: [
+              {
+                expr: `ALERTS{alertname="BootwatchErrorBudgetBurn", alertstate="firing", slo="${slo.name}"}`,
+                eval_time: '3d',
+                exp_samples: expected.map((labels) => ({ labels, value: 1 })),
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const r = spawnSync(required(promtool, 'promtool', 'prometheus'), ['test', 'rules', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+});
