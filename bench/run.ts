@@ -2,48 +2,226 @@
 // figure stands beside its baseline from the same run (bare node, a bare Fastify echo, a naive
 // scan), as min / median / max over repeated runs: these machines are shared and noisy, so only
 // ratios measured side by side mean anything.
+//
+// `tsx bench/run.ts agent load` runs only the sections named and writes bench/results/agent-load.*
+// instead of latest.*. The run is bounded: a section that would start with less of
+// BENCH_BUDGET_MINUTES (default 15) left than it needs is skipped, and the report says so; the SLO
+// section runs last and sizes itself to what is left.
+// Parameters, all from the environment:
+//   BENCH_AGENT_RUNS (15)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
+//   BENCH_MEMORY_BOOTS (1000000)  BENCH_LOAD_RATES (500,1000,2000,4000)  BENCH_LOAD_SECONDS (10)
+//   BENCH_LOAD_CONNECTIONS (32)  BENCH_SLO_SIZES (10000,1000000,10000000)  BENCH_SLO_EVALUATIONS (10)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchAgent } from './agent-bench.js';
+import { benchIngest, benchMemory } from './ingest-bench.js';
+import { benchLoad } from './load-bench.js';
+import { benchSlo, formatSloBench } from './slo-bench.js';
 import { fmt } from './stats.js';
 
+const env = process.env;
+const num = (name: string, fallback: number) => {
+  const n = Number(env[name] ?? fallback);
+  if (!(n > 0)) throw new Error(`${name}: expected a number above 0, got '${env[name]}'`);
+  return n;
+};
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
+const started = Date.now();
+const budgetMs = num('BENCH_BUDGET_MINUTES', 15) * 60_000;
+
 const results: Record<string, unknown> = {
-  startedAt: new Date().toISOString(),
+  startedAt: new Date(started).toISOString(),
   machine: {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     memoryBytes: totalmem(),
   },
+  seconds: {} as Record<string, number>,
+  skipped: [] as string[],
 };
 const md: string[] = [
   '# bootwatch benchmarks',
   '',
-  `Run ${results.startedAt} on ${process.version}, ${cpus().length} cores.`,
+  `Run ${results.startedAt} on ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}). ` +
+    'Figures are median (min, max, n) over repeated runs, each beside its baseline from the same run.',
   '',
 ];
 
-if (want('agent')) {
-  const a = await benchAgent(Number(process.env.BENCH_AGENT_RUNS ?? 15));
-  results.agent = a;
-  md.push(
-    '## Agent: bundled agent, start to acknowledged report, vs bare `node -e 0`',
-    '',
-    '| | wall ms | CPU ms | peak RSS MB |',
-    '|---|---|---|---|',
-    `| bare node | ${fmt(a.bare.wallMs)} | ${fmt(a.bare.cpuMs)} | ${fmt(a.bare.maxRssMb)} |`,
-    `| agent | ${fmt(a.agent.wallMs)} | ${fmt(a.agent.cpuMs)} | ${fmt(a.agent.maxRssMb)} |`,
-    '',
-    `Own work (agent - bare) / bare, wall medians: **${a.ownWorkRatio.toFixed(2)}x** (target <= 2). ` +
-      `Bundle: **${(a.bundleBytes / 1024).toFixed(0)} KiB** (target <= 2048). Reports acknowledged: ${a.reports}/${a.runs}.`,
-    '',
-  );
-  console.log(md.slice(-8).join('\n'));
+interface Section {
+  json: unknown;
+  md: string[];
 }
 
+/**
+ * Runs a section unless it was not asked for, or unless it would start with less than `minMs` of
+ * the time budget left (its rough cost with the default parameters).
+ */
+async function section(
+  name: string,
+  minMs: number,
+  run: () => Promise<Section | null>,
+): Promise<void> {
+  if (!want(name)) return;
+  const left = budgetMs - (Date.now() - started);
+  if (left < minMs) {
+    (results.skipped as string[]).push(name);
+    md.push(
+      `## ${name}`,
+      '',
+      `Skipped: ${Math.round(left / 1000)} s of the time budget left, it needs about ${Math.round(minMs / 1000)} s.`,
+      '',
+    );
+    return;
+  }
+  console.log(`bench: ${name}...`);
+  const t0 = Date.now();
+  const out = await run();
+  (results.seconds as Record<string, number>)[name] = Math.round((Date.now() - t0) / 100) / 10;
+  if (out === null) return;
+  results[name] = out.json;
+  md.push(...out.md);
+  console.log(out.md.join('\n'));
+}
+
+await section('agent', 20_000, async () => {
+  const a = await benchAgent(num('BENCH_AGENT_RUNS', 15));
+  return {
+    json: a,
+    md: [
+      '## Agent: bundled agent, start to acknowledged report, vs bare `node -e 0`',
+      '',
+      '| | wall ms | CPU ms | peak RSS MB |',
+      '|---|---|---|---|',
+      `| bare node | ${fmt(a.bare.wallMs)} | ${fmt(a.bare.cpuMs)} | ${fmt(a.bare.maxRssMb)} |`,
+      `| agent | ${fmt(a.agent.wallMs)} | ${fmt(a.agent.cpuMs)} | ${fmt(a.agent.maxRssMb)} |`,
+      '',
+      `Own work (agent - bare) / bare, wall medians: **${a.ownWorkRatio.toFixed(2)}x** (target <= 2). ` +
+        `Bundle: **${(a.bundleBytes / 1024).toFixed(0)} KiB** (target <= 2048). Reports acknowledged: ${a.reports}/${a.runs}.`,
+      '',
+    ],
+  };
+});
+
+const ingestRounds = num('BENCH_INGEST_ROUNDS', 3);
+const ingestSeconds = num('BENCH_INGEST_SECONDS', 5);
+// 2 engines x 2 encodings x rounds x (echo + collector), plus starting the servers.
+await section('ingest', 4 * ingestRounds * 2 * ingestSeconds * 1000 + 20_000, async () => {
+  const rounds = ingestRounds;
+  const seconds = ingestSeconds;
+  const figures = [];
+  const rows: string[] = [];
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    for (const encoding of ['json', 'protobuf'] as const) {
+      const f = await benchIngest({ engine, encoding, rounds, seconds });
+      if (f === null) {
+        rows.push(`| ${engine} | ${encoding} | not run: PostgreSQL is not reachable | | | | | |`);
+        continue;
+      }
+      figures.push(f);
+      rows.push(
+        `| ${engine} | ${encoding} | ${fmt(f.echoRps, 0)} | ${fmt(f.collectorRps, 0)} | **${f.ratio.toFixed(2)}** | ` +
+          `${fmt(f.echoP99Ms, 0)} | ${fmt(f.collectorP99Ms, 0)} | ${f.failures} |`,
+      );
+    }
+  }
+  return {
+    json: figures,
+    md: [
+      '## Ingest: collector (durable writes, every request a new boot) vs a bare Fastify echo',
+      '',
+      '| engine | encoding | echo req/s | collector req/s | ratio (target >= 0.5) | echo p99 ms | collector p99 ms | failed requests |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ],
+  };
+});
+
+const memoryBoots = num('BENCH_MEMORY_BOOTS', 1_000_000);
+// About 4000 boots/s on a 2-core machine.
+await section('memory', (memoryBoots / 4000) * 1000, async () => {
+  const m = await benchMemory(memoryBoots);
+  return {
+    json: m,
+    md: [
+      `## Memory at scale: collector RSS after ingesting ${m.boots.toLocaleString('en')} boots (SQLite)`,
+      '',
+      '| idle RSS MB | RSS after MB | peak RSS MB | seconds | boots/s |',
+      '|---|---|---|---|---|',
+      `| ${m.idleRssMb.toFixed(0)} | ${m.rssMbAfter.toFixed(0)} | ${m.peakRssMb.toFixed(0)} | ${m.seconds.toFixed(0)} | ${Math.round(m.boots / m.seconds)} |`,
+      '',
+    ],
+  };
+});
+
+const loadRates = (env.BENCH_LOAD_RATES ?? '500,1000,2000,4000').split(',').map((r) => {
+  const n = Number(r);
+  if (!(n > 0))
+    throw new Error(`BENCH_LOAD_RATES: expected numbers above 0 separated by commas, got '${r}'`);
+  return n;
+});
+const loadSeconds = num('BENCH_LOAD_SECONDS', 10);
+await section('load', 2 * loadRates.length * loadSeconds * 1000 + 20_000, async () => {
+  const rates = loadRates;
+  const seconds = loadSeconds;
+  const connections = num('BENCH_LOAD_CONNECTIONS', 32);
+  const all = [];
+  const rows: string[] = [];
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const f = await benchLoad({ engine, rates, seconds, connections });
+    if (f === null) {
+      rows.push(`| ${engine} | not run: PostgreSQL is not reachable | | | | | | | | |`);
+      continue;
+    }
+    all.push(f);
+    for (const s of f.steps) {
+      rows.push(
+        `| ${engine} | ${s.targetRps} | ${s.achievedRps.toFixed(0)} | ${s.ok} | ${s.shed} | ${s.otherNon2xx + s.errors + s.timeouts} | ` +
+          `${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.rssMb.toFixed(0)} | ${s.lost} |`,
+      );
+    }
+  }
+  return {
+    json: all,
+    md: [
+      `## Sustained load: fixed request rates, ${seconds} s a step, ${connections} connections, every request a new boot`,
+      '',
+      '| engine | target req/s | achieved req/s | 2xx | 503 (shed) | other failures | p50 ms | p99 ms | RSS MB | acknowledged but not stored |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      'The last column must be 0: a report the collector acknowledged is stored.',
+      '',
+    ],
+  };
+});
+
+const sloSizes = (env.BENCH_SLO_SIZES ?? '10000,1000000,10000000').split(',').map((r) => {
+  const n = Number(r);
+  if (!(n > 0))
+    throw new Error(`BENCH_SLO_SIZES: expected boot counts separated by commas, got '${r}'`);
+  return n;
+});
+await section('slo', 60_000, async () => {
+  // Last, with what is left of the budget: a size whose data would take longer than half of
+  // it to generate is skipped, and the report says so.
+  const left = budgetMs - (Date.now() - started);
+  const r = await benchSlo({
+    sizes: sloSizes,
+    evaluations: num('BENCH_SLO_EVALUATIONS', 10),
+    maxGenerateMs: Math.max(30_000, left / 2),
+    log: (line) => console.log(`  ${line}`),
+  });
+  return { json: r, md: formatSloBench(r) };
+});
+
+results.totalSeconds = Math.round((Date.now() - started) / 1000);
+md.push(`Total: ${results.totalSeconds} s (budget ${budgetMs / 60_000} min).`, '');
+// A run of some sections does not replace the report of a full run.
+const name = only.size === 0 ? 'latest' : [...only].join('-');
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync('bench/results/latest.md', `${md.join('\n')}\n`);
-console.log('wrote bench/results/latest.json and bench/results/latest.md');
+writeFileSync(`bench/results/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`bench/results/${name}.md`, `${md.join('\n')}\n`);
+console.log(`wrote bench/results/${name}.json and bench/results/${name}.md`);

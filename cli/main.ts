@@ -17,6 +17,23 @@ const commands: Record<string, Command> = {
     summary: 'run the collector (OTLP and EventBridge intake, store, /metrics, JSON API)',
     run: async (argv) => (await import('./collector-command.js')).runCollectorCommand(argv),
   },
+  generate: {
+    summary: 'write the Prometheus rules (rules) or Grafana dashboards (dashboards) for the SLOs',
+    run: async (argv) => (await import('./generate-command.js')).runGenerateCommand(argv),
+  },
+  slo: {
+    summary:
+      "validate an SLO file (bootwatch YAML or OpenSLO); print a collector's SLO status table",
+    run: async (argv) => (await import('./slo-command.js')).runSloCommand(argv),
+  },
+  simulate: {
+    summary: 'run a simulated fleet (real agents, fake IMDS and machines) against a collector',
+    run: async (argv) => (await import('./simulate-command.js')).runSimulateCommand(argv),
+  },
+  demo: {
+    summary: 'start the collector, run a short simulated rollout, show the results, keep serving',
+    run: async (argv) => (await import('./demo-command.js')).runDemoCommand(argv),
+  },
 };
 
 function usage(): string {
