@@ -2,10 +2,11 @@
 //
 // A tier with factor f fires for a group when (the engine's sparse-traffic rule, the same terms):
 //   errorRatio(long) > r  and  errorRatio(short) > r
-//   and (events(long) >= n_min  or  wilsonLower(errors(long), events(long), z) > r)
-// with r = f * (1 - objective) and n_min = ceil(1 / r). Below n_min events one failure is already
-// above r, so the ratio alone would page on noise; the Wilson bound asks that, with confidence
-// given by z, the true error ratio be above r. The alert's value is the long-window burn rate.
+//   and (events(long) >= n_min  or  wilsonLower(errors(E), events(E), z) > r)
+// with r = f * (1 - objective), n_min = ceil(1 / r) and E = max(long window, evidence window).
+// Below n_min events one failure is already above r, so the ratio alone would page on noise; the
+// Wilson bound asks that, with confidence given by z, the true error ratio over the evidence
+// window be above r. The alert's value is the long-window burn rate.
 //
 // No data: every recorded series exists only where events > 0, so a group without boots has no
 // ratio and no alert. Only a Prometheus that scrapes no collector at all says so (BootwatchNoData):
@@ -17,7 +18,7 @@ import { minEventsForClassic, tierThresholdRatio } from '../shared/slo/sparse-ru
 import { promNumber, sloSeries, tierWindow } from './recording-rules.js';
 import { AlertName, RecordName, Severity } from './rule-names.js';
 import type { AlertingRule } from './rule-file.js';
-import { scaledRange } from './rule-windows.js';
+import { scaledRange, tierEvidenceWindow } from './rule-windows.js';
 
 /** How long Prometheus must see no collector before BootwatchNoData fires (nominal). */
 export const NoDataForMs = 15 * 60_000;
@@ -49,13 +50,14 @@ export function burnAlert(
   const r = promNumber(errorRatio);
   const long = (name: (ms: number) => string) => sloSeries(name(tier.longWindowMs), slo);
   const short = (name: (ms: number) => string) => sloSeries(name(tier.shortWindowMs), slo);
+  const evidence = sloSeries(RecordName.wilsonLower(tierEvidenceWindow(slo, tier)), slo);
   const expr = [
     long(RecordName.burnRate),
     `and ${long(RecordName.errorRatio)} > ${r}`,
     `and ${short(RecordName.errorRatio)} > ${r}`,
     'and (',
     `  ${long(RecordName.events)} >= ${minEvents}`,
-    `  or ${long(RecordName.wilsonLower)} > ${r}`,
+    `  or ${evidence} > ${r}`,
     ')',
   ].join('\n');
   return {

@@ -1,10 +1,10 @@
 // The recording rules of one SLO: per window, events and errors summed by the SLO's group labels,
-// their ratio, the burn rate and (long windows) the Wilson lower bound of the ratio; over the SLO
+// their ratio, the burn rate and (evidence windows) the Wilson lower bound of the ratio; over the SLO
 // window, the error budget remaining; and constants (objective, tier thresholds) for dashboards.
 // Every series carries `slo` and the SLO's group labels, nothing else, so that vector matching
 // between them needs no `on()`.
 import { budgetRatio } from '../shared/slo/budget.js';
-import { DefaultSparseZ, type Slo } from '../shared/slo/model.js';
+import { DefaultSparseRule, type Slo } from '../shared/slo/model.js';
 import { RecordName, windowName } from './rule-names.js';
 import type { RecordingRule } from './rule-file.js';
 import { scaledRange, SliceMs, sloWindows } from './rule-windows.js';
@@ -46,7 +46,7 @@ export function wilsonLowerExpr(ratio: string, events: string, z: number): strin
 }
 
 export function recordingRules(slo: Slo, timeScale: number): RecordingRule[] {
-  const z = slo.sparse?.z ?? DefaultSparseZ;
+  const z = (slo.sparse ?? DefaultSparseRule).z;
   const labels = { slo: slo.name };
   const windows = sloWindows(slo);
   const budget = errorBudget(slo);
@@ -73,7 +73,7 @@ export function recordingRules(slo: Slo, timeScale: number): RecordingRule[] {
       expr: `${ratio} / ${promNumber(budget)}`,
       labels,
     });
-    if (windows.long.includes(w)) {
+    if (windows.evidence.includes(w)) {
       rules.push({
         record: RecordName.wilsonLower(w),
         expr: wilsonLowerExpr(ratio, events, z),

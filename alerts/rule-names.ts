@@ -17,7 +17,7 @@ export const RecordName = {
   errors: (windowMs: number) => `slo:bootwatch_errors:increase${windowName(windowMs)}`,
   /** errors / events, only where events > 0. */
   errorRatio: (windowMs: number) => `slo:bootwatch_error_ratio:ratio${windowName(windowMs)}`,
-  /** Wilson score lower bound of the error ratio (long windows only). */
+  /** Wilson score lower bound of the error ratio (evidence windows only). */
   wilsonLower: (windowMs: number) =>
     `slo:bootwatch_error_ratio_wilson_lower:ratio${windowName(windowMs)}`,
   /** error ratio / error budget: 1 burns the budget exactly over the SLO window. */

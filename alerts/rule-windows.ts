@@ -5,7 +5,8 @@
 // dashboards and the Alertmanager routing run unchanged against it (the end-to-end test does).
 import { BootwatchError } from '../shared/errors.js';
 import { formatDuration } from '../shared/duration.js';
-import type { Slo } from '../shared/slo/model.js';
+import { DefaultSparseRule, type Slo } from '../shared/slo/model.js';
+import { evidenceWindow } from '../shared/slo/tiers.js';
 
 /**
  * The slice the SLO window is summed from: budget over 30d = the sum of the 720 one-hour
@@ -17,15 +18,27 @@ export const SliceMs = 3_600_000;
 export interface SloWindows {
   /** Every window with events/errors/ratio/burn rules, ascending (tier windows and the slice). */
   all: number[];
-  /** Long windows of the tiers, ascending (these also get the Wilson bound). */
+  /** Long windows of the tiers, ascending. */
   long: number[];
+  /** Evidence windows of the tiers, ascending (these get the Wilson bound): tierEvidenceWindow(). */
+  evidence: number[];
 }
 
-export function sloWindows(slo: Pick<Slo, 'tiers'>): SloWindows {
+/** The window of a tier's Wilson bound: max(long window, the SLO's evidence window). */
+export function tierEvidenceWindow(
+  slo: Pick<Slo, 'sparse'>,
+  tier: { longWindowMs: number },
+): number {
+  return evidenceWindow(tier.longWindowMs, (slo.sparse ?? DefaultSparseRule).evidenceWindowMs);
+}
+
+export function sloWindows(slo: Pick<Slo, 'tiers' | 'sparse'>): SloWindows {
   const long = new Set(slo.tiers.map((t) => t.longWindowMs));
-  const all = new Set([...long, ...slo.tiers.map((t) => t.shortWindowMs), SliceMs]);
+  const evidence = new Set(slo.tiers.map((t) => tierEvidenceWindow(slo, t)));
+  const short = slo.tiers.map((t) => t.shortWindowMs);
+  const all = new Set([...long, ...short, ...evidence, SliceMs]);
   const asc = (a: number, b: number) => a - b;
-  return { all: [...all].sort(asc), long: [...long].sort(asc) };
+  return { all: [...all].sort(asc), long: [...long].sort(asc), evidence: [...evidence].sort(asc) };
 }
 
 /** Validates a time scale: a positive finite number no larger than 1. */

@@ -17,7 +17,7 @@ import { SloEngine } from '../collector/slo/slo-engine.js';
 import { SqliteStore } from '../collector/store/sqlite-store.js';
 import { ManualClock } from '../shared/clock.js';
 import { budgetRemaining, burnRate } from '../shared/slo/budget.js';
-import type { Slo } from '../shared/slo/model.js';
+import { DefaultEvidenceWindowMs, type Slo } from '../shared/slo/model.js';
 import { defaultTiers, windowsInUse } from '../shared/slo/tiers.js';
 import { generateBenchData, Now, Versions } from './slo-bench-data.js';
 import { summarize, type Summary } from './stats.js';
@@ -77,7 +77,7 @@ export function benchSlos(): Slo[] {
     windowMs: days * DayMs,
     groupBy: ['ami_version'],
     tiers: defaultTiers(days * DayMs),
-    sparse: { z: 3 },
+    sparse: { z: 3, evidenceWindowMs: DefaultEvidenceWindowMs },
     source: 'bench',
   });
   return [

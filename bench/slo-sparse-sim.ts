@@ -7,7 +7,9 @@
 // Run alone: npx tsx bench/slo-sparse-sim.ts
 import { pathToFileURL } from 'node:url';
 import { defaultSlos } from '../shared/slo/defaults.js';
+import { DefaultSparseRule } from '../shared/slo/model.js';
 import { minEventsForClassic, tierFires, tierThresholdRatio } from '../shared/slo/sparse-rule.js';
+import { evidenceWindow } from '../shared/slo/tiers.js';
 import { seededRandom, type Random } from '../simulator/random.js';
 
 const Minutes = 30 * 1440;
@@ -35,6 +37,7 @@ function poisson(mean: number, random: Random): number {
 /** Minute of the first page (or -1) and of the first failure, for one simulated AMI version. */
 function run(seed: number, failRatio: number, arrivals: 'even' | 'poisson', z: number) {
   const slo = defaultSlos()[0]!;
+  const sparse = slo.sparse ?? DefaultSparseRule;
   const tiers = slo.tiers
     .filter((t) => t.severity === 'page')
     .map((t) => {
@@ -44,6 +47,7 @@ function run(seed: number, failRatio: number, arrivals: 'even' | 'poisson', z: n
         n: minEventsForClassic(r),
         long: t.longWindowMs / 60_000,
         short: t.shortWindowMs / 60_000,
+        evidence: evidenceWindow(t.longWindowMs, sparse.evidenceWindowMs) / 60_000,
       };
     });
   const random = seededRandom(seed);
@@ -61,7 +65,9 @@ function run(seed: number, failRatio: number, arrivals: 'even' | 'poisson', z: n
       const from = Math.max(0, m + 1 - w);
       return { events: events[m + 1]! - events[from]!, errors: errors[m + 1]! - errors[from]! };
     };
-    if (tiers.some((t) => tierFires(t.r, t.n, z, window(t.long), window(t.short)))) {
+    const fires = (t: (typeof tiers)[number]) =>
+      tierFires(t.r, t.n, z, window(t.long), window(t.short), window(t.evidence));
+    if (tiers.some(fires)) {
       return { page: m, firstFailure };
     }
   }

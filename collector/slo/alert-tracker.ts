@@ -96,7 +96,7 @@ function annotate(slo: SloStatus, group: GroupStatus, tier: TierStatus): Record<
   if (tier.trust === 'confidence') {
     lines.push(
       `Fewer than ${tier.minEvents} events in ${tier.longWindow}: fired because the Wilson lower ` +
-        `bound of the error ratio (${tier.wilsonLower.toFixed(4)}) exceeds ${tier.thresholdRatio.toFixed(4)}.`,
+        `bound of the error ratio over ${tier.evidenceWindow} (${tier.wilsonLower.toFixed(4)}) exceeds ${tier.thresholdRatio.toFixed(4)}.`,
     );
   }
   return {

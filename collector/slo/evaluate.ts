@@ -8,13 +8,14 @@
 import { TimeToReadyBuckets } from '../../shared/conventions.js';
 import { formatDuration } from '../../shared/duration.js';
 import { budgetRatio, budgetRemaining, burnRate, errorRatio } from '../../shared/slo/budget.js';
-import { DefaultSparseZ, type Slo } from '../../shared/slo/model.js';
+import { DefaultSparseRule, type Slo } from '../../shared/slo/model.js';
 import {
   alertDecision,
   minEventsForClassic,
   tierFires,
   tierThresholdRatio,
 } from '../../shared/slo/sparse-rule.js';
+import { evidenceWindow } from '../../shared/slo/tiers.js';
 import { bucketQuantile } from '../routes/image-stats.js';
 import type { FailingIn } from './failing-in.js';
 import {
@@ -40,14 +41,21 @@ export class SloPlan {
   readonly z: number;
   readonly budget: number;
   readonly whole: number;
-  readonly tiers: { r: number; minEvents: number; long: number; short: number }[];
+  readonly tiers: {
+    r: number;
+    minEvents: number;
+    long: number;
+    short: number;
+    evidence: number;
+  }[];
 
   constructor(
     readonly slo: Slo,
     readonly windowsMs: readonly number[],
   ) {
     const index = (ms: number) => windowsMs.indexOf(ms);
-    this.z = slo.sparse?.z ?? DefaultSparseZ;
+    const sparse = slo.sparse ?? DefaultSparseRule;
+    this.z = sparse.z;
     this.budget = budgetRatio(slo.objective);
     this.whole = index(slo.windowMs);
     this.tiers = slo.tiers.map((t) => {
@@ -57,6 +65,7 @@ export class SloPlan {
         minEvents: minEventsForClassic(r),
         long: index(t.longWindowMs),
         short: index(t.shortWindowMs),
+        evidence: index(evidenceWindow(t.longWindowMs, sparse.evidenceWindowMs)),
       };
     });
   }
@@ -106,9 +115,15 @@ class GroupResult implements GroupStatus {
       const t = plan.tiers[i]!;
       const rank = Severity.indexOf(tier.severity);
       if (rank <= level) return;
-      if (tierFires(t.r, t.minEvents, plan.z, at(counts, t.long), at(counts, t.short))) {
-        level = rank;
-      }
+      const fires = tierFires(
+        t.r,
+        t.minEvents,
+        plan.z,
+        at(counts, t.long),
+        at(counts, t.short),
+        at(counts, t.evidence),
+      );
+      if (fires) level = rank;
     });
     this.alert = Severity[level]!;
   }
@@ -160,12 +175,14 @@ function tierStatuses(plan: SloPlan, counts: GroupCounts): TierStatus[] {
       objective: slo.objective,
       long,
       short,
+      evidence: at(counts, t.evidence),
       z: plan.z,
     });
     return {
       severity: tier.severity,
       longWindow: windowLabel(tier.longWindowMs),
       shortWindow: windowLabel(tier.shortWindowMs),
+      evidenceWindow: windowLabel(plan.windowsMs[t.evidence]!),
       factor: tier.factor,
       longBurnRate: burnRate(long, slo.objective),
       shortBurnRate: burnRate(short, slo.objective),

@@ -29,6 +29,8 @@ export interface TierStatus extends Omit<AlertDecision, 'longRatio' | 'shortRati
   severity: 'page' | 'ticket';
   longWindow: string;
   shortWindow: string;
+  /** The window of the Wilson bound: the long window, or the SLO's evidence window if longer. */
+  evidenceWindow: string;
   factor: number;
   /** Burn rates of the two windows (null without events). */
   longBurnRate: number | null;

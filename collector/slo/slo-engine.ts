@@ -5,7 +5,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { formatDuration } from '../../shared/duration.js';
 import { isFleetWide } from '../../shared/slo/draft.js';
-import { DefaultSparseZ, type Slo } from '../../shared/slo/model.js';
+import { DefaultSparseRule, type Slo } from '../../shared/slo/model.js';
 import { windowsInUse } from '../../shared/slo/tiers.js';
 import type { Store } from '../store/store.js';
 import { timerScheduler, type Scheduler } from '../sweeper.js';
@@ -73,13 +73,13 @@ export class SloEngine {
 
   constructor(private readonly o: SloEngineOptions) {
     this.slos = o.slos;
-    this.plans = o.slos.map((s) => new SloPlan(s, windowsInUse(s.tiers, s.windowMs)));
+    this.plans = o.slos.map((s) => new SloPlan(s, sloWindowsInUse(s)));
     this.allWindows = [...new Set(this.plans.flatMap((p) => p.windowsMs))].sort((a, b) => a - b);
     this.evaluationIntervalMs = o.evaluationIntervalMs ?? SloEngineDefaults.evaluationIntervalMs;
     this.reloadIntervalMs = o.reloadIntervalMs ?? SloEngineDefaults.reloadIntervalMs;
     const horizonMs = o.correctionHorizonMs ?? SloEngineDefaults.correctionHorizonMs;
     const horizonMinutes = Math.max(1, Math.ceil(horizonMs / MinuteMs));
-    const spanMs = Math.max(0, ...o.slos.flatMap((s) => windowsInUse(s.tiers, s.windowMs)));
+    const spanMs = Math.max(0, ...o.slos.flatMap(sloWindowsInUse));
     // The sweep re-reads the horizon in blocks, one per scheduled evaluation, so that each
     // evaluation reads a few minutes of rollups rather than two hours of them.
     const sweepMs = o.correctionSweepMs ?? SloEngineDefaults.correctionSweepMs;
@@ -227,10 +227,15 @@ export class SloEngine {
       windowMs: slo.windowMs,
       thresholdSeconds: slo.thresholdSeconds,
       groupBy: [...slo.groupBy],
-      sparseZ: slo.sparse?.z ?? DefaultSparseZ,
+      sparseZ: (slo.sparse ?? DefaultSparseRule).z,
       groups,
     };
   }
+}
+
+function sloWindowsInUse(slo: Slo): number[] {
+  const sparse = slo.sparse ?? DefaultSparseRule;
+  return windowsInUse(slo.tiers, slo.windowMs, sparse.evidenceWindowMs);
 }
 
 /** The families the SLOs need: one per distinct grouping (fleet launches: the empty grouping). */

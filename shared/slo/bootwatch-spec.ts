@@ -15,10 +15,16 @@
 //       alerting:                      # optional: the default tiers and z otherwise
 //         tiers:
 //           - { severity: page, long_window: 1h, short_window: 5m, budget_consumed: 2 }
-//         sparse: { z: 3 }
+//         sparse: { z: 3, evidence_window: 1d }
 import type { YAMLMap } from 'yaml';
 import { defaultGroupBy, type SloDraft } from './draft.js';
-import { DefaultSparseZ, GroupByLabels, SliKinds, type GroupByLabel } from './model.js';
+import {
+  DefaultSparseRule,
+  GroupByLabels,
+  SliKinds,
+  type GroupByLabel,
+  type SparseRule,
+} from './model.js';
 import { DefaultTierSpecs, tierFor, type TierSpec } from './tiers.js';
 import type { Field, SpecReader } from './yaml-reader.js';
 
@@ -70,7 +76,7 @@ function readSlo(r: SpecReader, map: YAMLMap, self: Field): SloDraft {
   const sliKind = sli ? r.oneOf(sli, SliKinds) : null;
   const windowMs = window ? r.duration(window) : DefaultWindowMs;
   const thresholdMs = threshold ? r.duration(threshold) : null;
-  const { tierSpecs, tierAt, z, tiersAt, sparseAt } = readAlerting(r, alerting);
+  const { tierSpecs, tierAt, sparse, tiersAt, sparseAt } = readAlerting(r, alerting);
 
   const slo = {
     name: (name && r.text(name)) ?? '',
@@ -81,7 +87,7 @@ function readSlo(r: SpecReader, map: YAMLMap, self: Field): SloDraft {
     windowMs: windowMs ?? DefaultWindowMs,
     groupBy: groupBy ? readGroupBy(r, groupBy) : defaultGroupBy(sliKind ?? 'boot_success'),
     tiers: tierSpecs.map((t) => tierFor(t, windowMs ?? DefaultWindowMs)),
-    sparse: { z },
+    sparse,
     source: self.at,
   };
   return {
@@ -116,13 +122,13 @@ function readGroupBy(r: SpecReader, field: Field): GroupByLabel[] {
 interface Alerting {
   tierSpecs: TierSpec[];
   tierAt?: string[];
-  z: number;
+  sparse: SparseRule;
   tiersAt?: string;
   sparseAt?: string;
 }
 
 function readAlerting(r: SpecReader, field: Field | undefined): Alerting {
-  const defaults: Alerting = { tierSpecs: [...DefaultTierSpecs], z: DefaultSparseZ };
+  const defaults: Alerting = { tierSpecs: [...DefaultTierSpecs], sparse: { ...DefaultSparseRule } };
   const map = field ? r.map(field) : null;
   if (!field || !map) return defaults;
   r.onlyKeys(map, field.path, ['tiers', 'sparse']);
@@ -142,14 +148,17 @@ function readAlerting(r: SpecReader, field: Field | undefined): Alerting {
   }
   const sparseMap = sparse ? r.map(sparse) : null;
   if (sparse && sparseMap) {
-    r.onlyKeys(sparseMap, sparse.path, ['z']);
+    r.onlyKeys(sparseMap, sparse.path, ['z', 'evidence_window']);
     const z = r.get(sparseMap, 'z', sparse.path);
     const value = z ? r.number(z) : null;
     if (z && value !== null && !(value > 0 && value <= 10)) {
       r.problem(z.at, z.path, `expected a number above 0 and at most 10 such as 3, got ${value}`);
     } else if (value !== null) {
-      out.z = value;
+      out.sparse.z = value;
     }
+    const evidence = r.get(sparseMap, 'evidence_window', sparse.path);
+    const evidenceMs = evidence ? r.duration(evidence) : null;
+    if (evidenceMs !== null) out.sparse.evidenceWindowMs = evidenceMs;
   }
   return out;
 }

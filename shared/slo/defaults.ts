@@ -1,6 +1,6 @@
 // The SLOs bootwatch evaluates when no SLO file is given (DESIGN.md, configuration contract):
 // 99.9% of first boots succeed and 95% are ready within 120 s, over 30 days, per AMI version.
-import { DefaultSparseZ, type Slo } from './model.js';
+import { DefaultSparseRule, type Slo } from './model.js';
 import { defaultTiers } from './tiers.js';
 
 const ThirtyDaysMs = 30 * 86_400_000;
@@ -17,7 +17,7 @@ export function defaultSlos(): Slo[] {
       windowMs: ThirtyDaysMs,
       groupBy: ['ami_version'],
       tiers: defaultTiers(ThirtyDaysMs),
-      sparse: { z: DefaultSparseZ },
+      sparse: { ...DefaultSparseRule },
       source: 'built-in',
     },
     {
@@ -29,7 +29,7 @@ export function defaultSlos(): Slo[] {
       windowMs: ThirtyDaysMs,
       groupBy: ['ami_version'],
       tiers: defaultTiers(ThirtyDaysMs),
-      sparse: { z: DefaultSparseZ },
+      sparse: { ...DefaultSparseRule },
       source: 'built-in',
     },
   ];

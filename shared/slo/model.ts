@@ -57,12 +57,27 @@ export interface Slo {
 }
 
 /**
- * The sparse-traffic rule's one parameter: z of the Wilson score lower bound that makes a long
- * window with fewer events than minEventsForClassic() trustworthy (sparse-rule.ts).
+ * The sparse-traffic rule's parameters (sparse-rule.ts): z of the Wilson score lower bound that
+ * makes a long window with fewer events than minEventsForClassic() trustworthy, and the evidence
+ * window that bound is computed over (a tier's long window when longer).
  */
 export interface SparseRule {
   z: number;
+  /** The Wilson bound's window, ms: max(long window, this). 1d by default. */
+  evidenceWindowMs: number;
 }
 
 /** z = 3: one-sided confidence of about 99.87% that the true error ratio is above the threshold. */
 export const DefaultSparseZ = 3;
+
+/**
+ * 1d: a version with a day of good boots needs sustained failures before one can page, while a
+ * new version's evidence is its whole short history (README, "Alerting on sparse boots").
+ */
+export const DefaultEvidenceWindowMs = 86_400_000;
+
+/** The sparse settings when an SLO has none. */
+export const DefaultSparseRule: Readonly<SparseRule> = Object.freeze({
+  z: DefaultSparseZ,
+  evidenceWindowMs: DefaultEvidenceWindowMs,
+});

@@ -23,7 +23,7 @@
 // AlertPolicy, ...) are skipped. Alert policies are not read: the default tiers apply.
 import { isMap, type YAMLMap } from 'yaml';
 import { defaultGroupBy, type SloDraft } from './draft.js';
-import { DefaultSparseZ, GroupByLabels, SliKinds, type GroupByLabel } from './model.js';
+import { DefaultSparseRule, GroupByLabels, SliKinds, type GroupByLabel } from './model.js';
 import { DefaultTierSpecs, tierFor } from './tiers.js';
 import { shown, type Field, type SpecReader } from './yaml-reader.js';
 
@@ -109,7 +109,7 @@ export function readOpenSloDocument(
       windowMs,
       groupBy: source?.groupBy ?? defaultGroupBy(source?.sli ?? 'boot_success'),
       tiers: tierSpecs.map((t) => tierFor(t, windowMs)),
-      sparse: { z: DefaultSparseZ },
+      sparse: { ...DefaultSparseRule },
       source: r.at(root),
     },
     at: {

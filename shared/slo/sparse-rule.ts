@@ -1,17 +1,20 @@
 // The alert rule, with its guard against sparse traffic. Boots are rare: one failure among five
 // boots is a 20% error ratio, a 200x burn against 99.9%, and the classic multiwindow rule would page
-// on it. The guard asks whether the long window holds enough evidence; it is written in counts and
-// arithmetic only, so that the generated Prometheus rules express exactly the same rule in PromQL.
+// on it. The guard asks whether the version's recent history holds enough evidence; it is written
+// in counts and arithmetic only, so that the generated Prometheus rules express exactly the same
+// rule in PromQL.
 //
 // For a tier with burn factor f and error budget b = 1 - objective, the threshold ratio is r = f*b.
-// The tier fires when
+// With E = max(long window, evidence window) (1d by default), the tier fires when
 //   errors(long)/events(long) > r  AND  errors(short)/events(short) > r        (classic)
 //   AND ( events(long) >= n_min                                             (enough events)
-//         OR wilsonLowerBound(errors(long), events(long), z) > r )          (or enough evidence)
+//         OR wilsonLowerBound(errors(E), events(E), z) > r )                (or enough evidence)
 // with n_min = ceil(1/r): below n_min events one single error already exceeds r, so the ratio
 // alone cannot tell a bad image from bad luck. With enough events the classic rule applies
-// unchanged; with fewer, the errors must make a true error ratio above r likely (z = 3: about 99.87%
-// one-sided confidence). The README's "Alerting on sparse boots" has the reasoning and an example.
+// unchanged; with fewer, the errors of the evidence window must make a true error ratio above r
+// likely (z = 3: about 99.87% one-sided confidence). Judged over a day, a new version's evidence is
+// its whole short history, while a version with a day of good boots needs sustained failures
+// before one can page. The README's "Alerting on sparse boots" has the reasoning and an example.
 import { budgetRatio, errorRatio, type WindowCounts } from './budget.js';
 import { DefaultSparseZ } from './model.js';
 
@@ -56,6 +59,8 @@ export interface AlertInput {
   objective: number;
   long: WindowCounts;
   short: WindowCounts;
+  /** Counts of the evidence window, max(long window, the SLO's evidence window). */
+  evidence: WindowCounts;
   /** Wilson z; DefaultSparseZ (3) unless the SLO says otherwise. */
   z?: number;
 }
@@ -70,6 +75,7 @@ export interface AlertDecision {
   shortRatio: number | null;
   /** Both windows' error ratios above r. */
   classic: boolean;
+  /** Wilson lower bound of the evidence window's error ratio. */
   wilsonLower: number;
   /** Why the long window was trusted: enough events, enough evidence, or not at all. */
   trust: 'events' | 'confidence' | 'none';
@@ -85,10 +91,11 @@ export function tierFires(
   z: number,
   long: WindowCounts,
   short: WindowCounts,
+  evidence: WindowCounts,
 ): boolean {
   if (!(long.events > 0 && short.events > 0)) return false;
   if (!(long.errors / long.events > r && short.errors / short.events > r)) return false;
-  return long.events >= minEvents || wilsonLowerBound(long.errors, long.events, z) > r;
+  return long.events >= minEvents || wilsonLowerBound(evidence.errors, evidence.events, z) > r;
 }
 
 /** The rule above, with its parts, for the API and for tests. */
@@ -99,10 +106,10 @@ export function alertDecision(input: AlertInput): AlertDecision {
   const longRatio = errorRatio(input.long);
   const shortRatio = errorRatio(input.short);
   const classic = longRatio !== null && shortRatio !== null && longRatio > r && shortRatio > r;
-  const wilsonLower = wilsonLowerBound(input.long.errors, input.long.events, z);
+  const wilsonLower = wilsonLowerBound(input.evidence.errors, input.evidence.events, z);
   const trust = input.long.events >= minEvents ? 'events' : wilsonLower > r ? 'confidence' : 'none';
   return {
-    firing: tierFires(r, minEvents, z, input.long, input.short),
+    firing: tierFires(r, minEvents, z, input.long, input.short, input.evidence),
     thresholdRatio: r,
     minEvents,
     longRatio,

@@ -2,7 +2,7 @@
 // 5-8). Windows are data, not code: each tier says which share of the SLO window's error budget it
 // may consume in its long window, and its burn-rate factor follows from that, so that a 28d or 7d
 // SLO gets factors of its own instead of the 30d numbers.
-import type { AlertTier } from './model.js';
+import { DefaultEvidenceWindowMs, type AlertTier } from './model.js';
 
 const MinuteMs = 60_000;
 const HourMs = 60 * MinuteMs;
@@ -67,14 +67,27 @@ export function defaultTiers(windowMs: number): AlertTier[] {
 }
 
 /**
- * Every window an SLO evaluates, shortest first: each tier's long and short window and the SLO
- * window itself (5m, 30m, 1h, 2h, 6h, 1d, 3d and 30d with the default tiers).
+ * The window a tier's Wilson bound is computed over (sparse-rule.ts): its long window, or the
+ * SLO's evidence window when that is longer. Default tiers: 1d for 1h, 6h and 1d; 3d for 3d.
  */
-export function windowsInUse(tiers: readonly AlertTier[], sloWindowMs: number): number[] {
+export function evidenceWindow(longWindowMs: number, evidenceWindowMs: number): number {
+  return Math.max(longWindowMs, evidenceWindowMs);
+}
+
+/**
+ * Every window an SLO evaluates, shortest first: each tier's long, short and evidence window and
+ * the SLO window itself (5m, 30m, 1h, 2h, 6h, 1d, 3d and 30d with the default tiers).
+ */
+export function windowsInUse(
+  tiers: readonly AlertTier[],
+  sloWindowMs: number,
+  evidenceWindowMs: number = DefaultEvidenceWindowMs,
+): number[] {
   const all = new Set<number>([sloWindowMs]);
   for (const t of tiers) {
     all.add(t.longWindowMs);
     all.add(t.shortWindowMs);
+    all.add(evidenceWindow(t.longWindowMs, evidenceWindowMs));
   }
   return [...all].sort((a, b) => a - b);
 }

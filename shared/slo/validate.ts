@@ -89,6 +89,17 @@ function checkSlo(slo: Slo, say: Say): void {
       `expected a number above 0 and at most 10, got ${slo.sparse.z}`,
     );
   }
+  const evidence = slo.sparse?.evidenceWindowMs;
+  if (
+    evidence !== undefined &&
+    !(evidence > 0 && evidence % MinuteMs === 0 && evidence <= slo.windowMs)
+  ) {
+    say(
+      'sparse',
+      'alerting.sparse.evidence_window',
+      `expected whole minutes, at most the SLO window (${formatDuration(slo.windowMs)}), got ${formatDuration(evidence)}`,
+    );
+  }
 }
 
 function checkWindows(slo: Slo, say: Say): void {

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tierWindow } from '../../alerts/recording-rules.js';
+import { tierEvidenceWindow } from '../../alerts/rule-windows.js';
 import { defaultSlos } from '../../shared/slo/defaults.js';
 import { alertDecision, wilsonLowerBound } from '../../shared/slo/sparse-rule.js';
 import { required, tool } from './tools.js';
@@ -79,15 +80,22 @@ function seriesValues(amounts: number[]): string {
   return runs.join(' ');
 }
 
+/** What the engine decides for one tier over these segments. */
+function decide(segments: Segment[], t: (typeof slo.tiers)[number]) {
+  return alertDecision({
+    factor: t.factor,
+    objective: slo.objective,
+    long: counts(segments, t.longWindowMs / MinuteMs),
+    short: counts(segments, t.shortWindowMs / MinuteMs),
+    evidence: counts(segments, tierEvidenceWindow(slo, t) / MinuteMs),
+    z: slo.sparse?.z,
+  });
+}
+
 /** Near a threshold, float rounding of increase() could decide either way: not a fair case. */
 function borderline(segments: Segment[]): boolean {
   return slo.tiers.some((t) => {
-    const d = alertDecision({
-      factor: t.factor,
-      objective: slo.objective,
-      long: counts(segments, t.longWindowMs / MinuteMs),
-      short: counts(segments, t.shortWindowMs / MinuteMs),
-    });
+    const d = decide(segments, t);
     const near = (x: number | null) =>
       x !== null && Math.abs(x - d.thresholdRatio) <= 1e-9 * d.thresholdRatio;
     const long = counts(segments, t.longWindowMs / MinuteMs);
@@ -122,14 +130,7 @@ describe.skipIf(promtool.skip)('rules and engine agree', () => {
         values: seriesValues(segments.map((s) => s.errors)),
       });
       for (const t of slo.tiers) {
-        const long = counts(segments, t.longWindowMs / MinuteMs);
-        const d = alertDecision({
-          factor: t.factor,
-          objective: slo.objective,
-          long,
-          short: counts(segments, t.shortWindowMs / MinuteMs),
-          z: slo.sparse?.z,
-        });
+        const d = decide(segments, t);
         if (!d.firing) continue;
         if (d.trust === 'confidence') viaWilson += 1;
         expected.push(

@@ -11,6 +11,8 @@ import { defaultSlos } from '../../shared/slo/defaults.js';
 import { loadSlos } from '../../shared/slo/load.js';
 import type { Slo } from '../../shared/slo/model.js';
 
+const DayMs = 86_400_000;
+
 const committed = new URL('../../alerts/generated/bootwatch-rules.yml', import.meta.url);
 const links = DefaultLinks;
 
@@ -148,7 +150,7 @@ describe('alerting rules', () => {
         'and slo:bootwatch_error_ratio:ratio5m{slo="boot-success"} > 0.0144',
         'and (',
         '  slo:bootwatch_events:increase1h{slo="boot-success"} >= 70',
-        '  or slo:bootwatch_error_ratio_wilson_lower:ratio1h{slo="boot-success"} > 0.0144',
+        '  or slo:bootwatch_error_ratio_wilson_lower:ratio1d{slo="boot-success"} > 0.0144',
         ')',
       ].join('\n'),
     );
@@ -160,13 +162,38 @@ describe('alerting rules', () => {
   });
 
   it('carries the Wilson z of the SLO into the recorded bound', () => {
-    const { records } = rules([bootSuccess({ sparse: { z: 2 } })]);
+    const { records } = rules([bootSuccess({ sparse: { z: 2, evidenceWindowMs: DayMs } })]);
     const wilson = records.find(
-      (r) => r.record === 'slo:bootwatch_error_ratio_wilson_lower:ratio1h',
+      (r) => r.record === 'slo:bootwatch_error_ratio_wilson_lower:ratio1d',
     );
-    expect(wilson?.expr).toContain('+ 2 / slo:bootwatch_events:increase1h');
+    expect(wilson?.expr).toContain('+ 2 / slo:bootwatch_events:increase1d');
     expect(wilson?.expr).toContain('- 2 * sqrt(');
-    expect(wilson?.expr).toContain('/ (1 + 4 / slo:bootwatch_events:increase1h');
+    expect(wilson?.expr).toContain('/ (1 + 4 / slo:bootwatch_events:increase1d');
+  });
+
+  it('judges the Wilson bound over the evidence window: max(long window, sparse.evidence_window)', () => {
+    const wilsonWindows = (evidenceWindowMs: number) => {
+      const { records, alerts } = rules([bootSuccess({ sparse: { z: 3, evidenceWindowMs } })]);
+      const recorded = records
+        .map((r) => /wilson_lower:ratio(\w+)$/.exec(r.record)?.[1])
+        .filter((w) => w !== undefined);
+      const used = alerts
+        .map((a) => /wilson_lower:ratio(\w+)\{/.exec(a.expr)?.[1])
+        .filter((w) => w !== undefined);
+      return { recorded, used };
+    };
+    // Default tiers 1h, 6h, 1d, 3d: evidence over 1d, 1d, 1d, 3d.
+    expect(wilsonWindows(DayMs)).toEqual({
+      recorded: ['1d', '3d'],
+      used: ['1d', '1d', '1d', '3d'],
+    });
+    // 12h is a window of its own: its counts are recorded too.
+    const { records } = rules([bootSuccess({ sparse: { z: 3, evidenceWindowMs: DayMs / 2 } })]);
+    expect(records.map((r) => r.record)).toContain('slo:bootwatch_events:increase12h');
+    expect(wilsonWindows(DayMs / 2)).toEqual({
+      recorded: ['12h', '1d', '3d'],
+      used: ['12h', '12h', '1d', '3d'],
+    });
   });
 
   it('names the Auto Scaling groups in the description unless the SLO groups by asg', () => {

@@ -17,7 +17,7 @@ const fleetSlo = (sli: Slo['sli'], objective: number): Slo => ({
   windowMs: 30 * DayMs,
   groupBy: [],
   tiers: defaultTiers(30 * DayMs),
-  sparse: { z: 3 },
+  sparse: { z: 3, evidenceWindowMs: DayMs },
   source: 'test',
 });
 

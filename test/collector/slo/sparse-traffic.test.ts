@@ -130,6 +130,40 @@ describe('sparse boots: 10 an hour', () => {
   });
 });
 
+describe('the evidence window (1d by default)', () => {
+  it('pages a new version on the hour that a version with a day of good boots shrugs off', async () => {
+    store = await memoryStore();
+    // The same last hour for both: 10 and 9 boots at the same times, failures at the same two.
+    // 2025.03.0 has a day of good boots before it (240 in the last day); 2025.03.1 is new.
+    const fails = (first: number) => (i: number) => i === first || i === first + 3;
+    await ingest(store, [
+      ...steadyBoots('2025.03.0', Start + 20_000, 6 * MinuteMs, 249, fails(245)),
+      ...steadyBoots('2025.03.1', Start + 240 * 6 * MinuteMs + 20_000, 6 * MinuteMs, 9, fails(5)),
+    ]);
+    // One minute after the second failure: both are in the 5m window.
+    const clock = new ManualClock(Start + 248 * 6 * MinuteMs + 80_000);
+    const report = await manualEngine(store, [bootSuccess], clock).evaluate();
+
+    const page = (version: string) =>
+      groupOf(report, version)!.tiers.filter((t) => t.severity === 'page');
+    for (const t of page('2025.03.0')) {
+      // Classic says page (2 in 10 over 1h); the Wilson bound of 2 in the day's 240 says no.
+      expect(t).toMatchObject({
+        evidenceWindow: '1d',
+        classic: true,
+        trust: 'none',
+        firing: false,
+      });
+    }
+    expect(page('2025.03.1').map((t) => [t.evidenceWindow, t.trust, t.firing])).toEqual([
+      ['1d', 'confidence', true],
+      ['1d', 'confidence', true],
+    ]);
+    expect(groupOf(report, '2025.03.0')!.alert).not.toBe('page');
+    expect(groupOf(report, '2025.03.1')!.alert).toBe('page');
+  });
+});
+
 describe('dense boots: 1,000 an hour', () => {
   it('the classic thresholds decide: the sparse guard trusts every window by its event count', async () => {
     store = await memoryStore();

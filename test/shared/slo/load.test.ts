@@ -28,7 +28,7 @@ const Good = `slos:
       tiers:
         - { severity: page, long_window: 1h, short_window: 5m, budget_consumed: 2 }
         - { severity: ticket, long_window: 1d, short_window: 2h, budget_consumed: "10%" }
-      sparse: { z: 2.5 }
+      sparse: { z: 2.5, evidence_window: 12h }
   - name: coverage
     sli: agent_coverage
     objective: 99
@@ -52,7 +52,7 @@ describe('bootwatch SLO files', () => {
       windowMs: 28 * DayMs,
       groupBy: ['ami_version', 'region'],
       tiers: defaultTiers(28 * DayMs),
-      sparse: { z: 3 },
+      sparse: { z: 3, evidenceWindowMs: DayMs },
       source: 'slos.yaml:2',
     });
     expect(success!.tiers.map((t) => t.factor)).toEqual([13.44, 5.6, 2.8, 0.933333333333]);
@@ -73,7 +73,7 @@ describe('bootwatch SLO files', () => {
         factor: 0.7,
       },
     ]);
-    expect(ready!.sparse).toEqual({ z: 2.5 });
+    expect(ready!.sparse).toEqual({ z: 2.5, evidenceWindowMs: DayMs / 2 });
     expect(coverage).toMatchObject({ sli: 'agent_coverage', groupBy: [], windowMs: 30 * DayMs });
   });
 
@@ -134,8 +134,14 @@ describe('bootwatch SLO files', () => {
       'slos.yaml:18: slos[2].nom: unknown field; expected one of name, description, sli, threshold, objective, window, group_by, alerting',
       'slos.yaml:18: slos[2].name: required field is missing',
     ]);
-    expect(problemsWith('sparse: { z: 2.5 }', 'sparse: { z: 0 }')).toEqual([
+    expect(problemsWith('sparse: { z: 2.5,', 'sparse: { z: 0,')).toEqual([
       'slos.yaml:17: slos[1].alerting.sparse.z: expected a number above 0 and at most 10 such as 3, got 0',
+    ]);
+    expect(problemsWith('evidence_window: 12h', 'evidence_window: 8d')).toEqual([
+      'slos.yaml:17: slos[1].alerting.sparse.evidence_window: expected whole minutes, at most the SLO window (7d), got 8d',
+    ]);
+    expect(problemsWith('evidence_window: 12h', 'evidence_window: 90s')).toEqual([
+      'slos.yaml:17: slos[1].alerting.sparse.evidence_window: expected whole minutes, at most the SLO window (7d), got 1m30s',
     ]);
   });
 

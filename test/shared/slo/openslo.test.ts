@@ -86,7 +86,7 @@ describe('OpenSLO v1 documents', () => {
         windowMs: 28 * DayMs,
         groupBy: ['ami_version', 'asg'],
         tiers: defaultTiers(28 * DayMs),
-        sparse: { z: 3 },
+        sparse: { z: 3, evidenceWindowMs: DayMs },
         source: 'openslo.yaml:8',
       },
       {
@@ -98,7 +98,7 @@ describe('OpenSLO v1 documents', () => {
         windowMs: 30 * DayMs,
         groupBy: ['ami_version'],
         tiers: defaultTiers(30 * DayMs),
-        sparse: { z: 3 },
+        sparse: { z: 3, evidenceWindowMs: DayMs },
         source: 'openslo.yaml:52',
       },
     ]);

@@ -134,13 +134,16 @@ describe('the sparse-traffic rule', () => {
         fc.nat(),
         fc.integer({ min: 1, max: 500 }),
         fc.nat(),
-        (factor, objective, extra, e, shortEvents, se) => {
+        fc.nat(5000),
+        (factor, objective, extra, e, shortEvents, se, older) => {
           const r = tierThresholdRatio(factor, objective);
           const events = minEventsForClassic(r) + extra;
           const long = { events, errors: e % (events + 1) };
           const short = { events: shortEvents, errors: se % (shortEvents + 1) };
+          // The evidence window holds the long window and `older` good boots before it.
+          const evidence = { events: events + older, errors: long.errors };
           const classic = long.errors / long.events > r && short.errors / short.events > r;
-          expect(shouldAlert({ factor, objective, long, short })).toBe(classic);
+          expect(shouldAlert({ factor, objective, long, short, evidence })).toBe(classic);
         },
       ),
     );
@@ -154,29 +157,48 @@ describe('the sparse-traffic rule', () => {
         fc.nat(50),
         fc.nat(),
         objectives,
-        (n, e, sn, se, objective) => {
+        fc.nat(500),
+        fc.nat(),
+        (n, e, sn, se, objective, older, oe) => {
           const long = { events: n, errors: n === 0 ? 0 : e % (n + 1) };
           const short = { events: sn, errors: sn === 0 ? 0 : se % (sn + 1) };
-          const d = alertDecision({ factor: 14.4, objective, long, short });
+          const evidence = { events: n + older, errors: long.errors + (oe % (older + 1)) };
+          const d = alertDecision({ factor: 14.4, objective, long, short, evidence });
           if (d.firing) expect(d.classic).toBe(true);
         },
       ),
     );
-    // 99.9%, 1h/5m page tier: 1 failure in 10 boots is a 10% ratio, 7x above r = 1.44%, but the
-    // Wilson lower bound (0.92%) is below r: no page. A second failure raises it to 3.2%: page.
-    const quiet = alertDecision({
+    // 99.9%, 1h/5m page tier, a new version (its evidence window holds these 10 boots only):
+    // 1 failure in 10 boots is a 10% ratio, 7x above r = 1.44%, but the Wilson lower bound
+    // (0.92%) is below r: no page. A second failure raises it to 3.2%: page.
+    const newVersion = (errors: number) => ({
       factor: 14.4,
       objective: 0.999,
-      long: { events: 10, errors: 1 },
+      long: { events: 10, errors },
       short: { events: 1, errors: 1 },
+      evidence: { events: 10, errors },
     });
+    const quiet = alertDecision(newVersion(1));
     expect(quiet).toMatchObject({ classic: true, trust: 'none', firing: false, minEvents: 70 });
-    const loud = alertDecision({
-      factor: 14.4,
-      objective: 0.999,
-      long: { events: 10, errors: 2 },
-      short: { events: 1, errors: 1 },
-    });
+    const loud = alertDecision(newVersion(2));
     expect(loud).toMatchObject({ classic: true, trust: 'confidence', firing: true });
+  });
+
+  it('judges the evidence over the evidence window, not the long window', () => {
+    // The same hour (2 failures in 10 boots) after a day of good boots (240 in the day, 2 bad):
+    // the Wilson bound of 2/240 is 0.13%, below r = 1.44%: no page. Six failures in the day
+    // (6/240: 0.79%) still do not page; twelve (12/240: 2.18%) do.
+    const afterGoodDay = (dayErrors: number) =>
+      alertDecision({
+        factor: 14.4,
+        objective: 0.999,
+        long: { events: 10, errors: 2 },
+        short: { events: 1, errors: 1 },
+        evidence: { events: 240, errors: dayErrors },
+      });
+    expect(afterGoodDay(2)).toMatchObject({ classic: true, trust: 'none', firing: false });
+    expect(afterGoodDay(2).wilsonLower).toBeCloseTo(wilsonLowerBound(2, 240, 3), 12);
+    expect(afterGoodDay(6).firing).toBe(false);
+    expect(afterGoodDay(12)).toMatchObject({ trust: 'confidence', firing: true });
   });
 });
