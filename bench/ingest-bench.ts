@@ -6,9 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { pgBenchSchema } from './pg-schema.js';
 import { bootBodies, type BodyFactory } from './otlp-bodies.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -93,32 +92,6 @@ export interface IngestFigures {
   failures: number;
 }
 
-async function pgStoreUrl(
-  base: string,
-): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const schema = `bw_bench_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-  } catch {
-    await client.end().catch(() => undefined);
-    return null;
-  }
-  await client.end();
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
-
 export async function benchIngest(options: {
   engine: 'sqlite' | 'postgres';
   encoding: 'json' | 'protobuf';
@@ -131,7 +104,7 @@ export async function benchIngest(options: {
   const connections = options.connections ?? 16;
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-ingest-'));
   const pgUrl = process.env.BOOTWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const pgStore = options.engine === 'postgres' ? await pgStoreUrl(pgUrl) : null;
+  const pgStore = options.engine === 'postgres' ? await pgBenchSchema(pgUrl, 'bw_bench') : null;
   if (options.engine === 'postgres' && !pgStore) return null;
   const bodies = await bootBodies(options.encoding);
   const echo = await startServer('echo');

@@ -5,12 +5,11 @@
 // Retry-After), the collector's RSS; after each step, the boots the store counted against the 2xx
 // answers: under load, nothing acknowledged may be lost.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { pgBenchSchema } from './pg-schema.js';
 import { bootBodies } from './otlp-bodies.js';
 
 export interface LoadStep {
@@ -92,31 +91,6 @@ function rss(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-/** A schema of its own in the test database, dropped afterwards; null without PostgreSQL. */
-async function pgSchema(base: string): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const schema = `bw_load_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-  } catch {
-    await client.end().catch(() => undefined);
-    return null;
-  }
-  await client.end();
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
-
 /** Boots the collector counted (first boots decided in the last day, every version). */
 async function storedBoots(url: string): Promise<number> {
   const res = await fetch(`${url}/api/v1/images?since=1d`);
@@ -132,8 +106,9 @@ export async function benchLoad(o: LoadOptions): Promise<LoadFigures | null> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-load-'));
   const pgStore =
     o.engine === 'postgres'
-      ? await pgSchema(
+      ? await pgBenchSchema(
           process.env.BOOTWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+          'bw_load',
         )
       : null;
   if (o.engine === 'postgres' && pgStore === null) {
