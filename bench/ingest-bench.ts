@@ -2,48 +2,14 @@
 // run: autocannon posts distinct OTLP boot reports (every request a new boot) to each server, in
 // a process of its own, interleaved, repeated. Target (issue 3): the collector serves at least 0.5x
 // the echo's requests per second. Also: collector RSS after ingesting 1M boots.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { pgBenchSchema } from './pg-schema.js';
+import { startServer } from './server-process.js';
 import { bootBodies, type BodyFactory } from './otlp-bodies.js';
 import { summarize, type Summary } from './stats.js';
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function startServer(kind: 'echo' | 'collector', env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/servers.mjs', kind], {
-      env: { ...process.env, BOOTWATCH_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start`)), 30_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /LISTENING (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1]!,
-          child,
-          stop: () =>
-            new Promise<void>((done) => {
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
-  });
-}
 
 interface LoadResult {
   rps: number;

@@ -4,12 +4,12 @@
 // asked and achieved, latency percentiles, answers by status (503 is load shedding, with
 // Retry-After), the collector's RSS; after each step, the boots the store counted against the 2xx
 // answers: under load, nothing acknowledged may be lost.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { pgBenchSchema } from './pg-schema.js';
+import { startServer } from './server-process.js';
 import { bootBodies } from './otlp-bodies.js';
 
 export interface LoadStep {
@@ -49,42 +49,6 @@ export interface LoadOptions {
   maxRequestsPerStep?: number;
 }
 
-interface Collector {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function startCollector(env: NodeJS.ProcessEnv): Promise<Collector> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/servers.mjs', 'collector'], {
-      env: { ...process.env, BOOTWATCH_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    const timer = setTimeout(
-      () => reject(new Error('the collector did not start within 30 s')),
-      30_000,
-    );
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /LISTENING (\S+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({
-        url: m[1]!,
-        child,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`the collector exited with ${code}`)));
-  });
-}
-
 function rss(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
@@ -116,7 +80,7 @@ export async function benchLoad(o: LoadOptions): Promise<LoadFigures | null> {
     return null;
   }
   const bodies = await bootBodies(encoding);
-  const collector = await startCollector({
+  const collector = await startServer('collector', {
     BOOTWATCH_LISTEN: '127.0.0.1:0',
     BOOTWATCH_STORE: pgStore?.url ?? join(dir, 'bootwatch.db'),
     BOOTWATCH_ALLOW_ANONYMOUS: 'true',

@@ -109,20 +109,25 @@ function readBuckets(c: Cursor, v: unknown, key: string): ExponentialBuckets {
   return out;
 }
 
-function int64List(c: Cursor, v: unknown, key: string): number[] {
+/** A list of numbers read one element at a time (int64 or double), its path tracked for errors. */
+function numberList(
+  c: Cursor,
+  v: unknown,
+  key: string,
+  read: (value: unknown, index: number) => number,
+): number[] {
   const list = c.array(v, key);
   const out = new Array<number>(list.length);
   c.enter(key);
-  for (let i = 0; i < list.length; i++) out[i] = c.int64(list[i], i);
+  for (let i = 0; i < list.length; i++) out[i] = read(list[i], i);
   c.leave();
   return out;
 }
 
+function int64List(c: Cursor, v: unknown, key: string): number[] {
+  return numberList(c, v, key, (value, i) => c.int64(value, i));
+}
+
 function doubleList(c: Cursor, v: unknown, key: string): number[] {
-  const list = c.array(v, key);
-  const out = new Array<number>(list.length);
-  c.enter(key);
-  for (let i = 0; i < list.length; i++) out[i] = c.double(list[i], i);
-  c.leave();
-  return out;
+  return numberList(c, v, key, (value, i) => c.double(value, i));
 }
