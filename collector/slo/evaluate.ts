@@ -27,21 +27,34 @@ import {
   type WindowStatus,
 } from './report.js';
 
-/** What the engine counted for one group: events and errors per window, in `windowsMs` order. */
-export interface GroupCounts {
+/**
+ * What the engine counted for the groups of one SLO, a row per group: events and errors over
+ * window i (in `windowsMs` order) of row r at [r * windowsMs.length + i]. One table per SLO, not
+ * arrays per group: ten SLOs of 500 versions make 5,000 groups an evaluation.
+ */
+export interface CountTable {
   windowsMs: readonly number[];
   events: Float64Array;
   errors: Float64Array;
-  /** time_to_ready: successes per bucket over window i (TimeToReadyBuckets, then +Inf). */
-  buckets?: (i: number) => ArrayLike<number>;
+  /** time_to_ready: successes per bucket of row r over window i (TimeToReadyBuckets, then +Inf). */
+  buckets?: (r: number, i: number) => ArrayLike<number>;
 }
+
+/** Where a group's bad boots come from, asked of its row when an alert reads it. */
+export type FailingInOf = (r: number) => FailingIn;
+
+const Severity: AlertLevel[] = ['none', 'ticket', 'page'];
 
 /** Per SLO, computed once: the tiers' thresholds and where each window sits in the counts. */
 export class SloPlan {
   readonly z: number;
   readonly budget: number;
   readonly whole: number;
+  /** time_to_ready: the last bucket within the threshold (-1 for the others). */
+  readonly upTo: number;
   readonly tiers: {
+    /** The tier's severity as a rank in Severity: a firing tier raises the level to it. */
+    rank: number;
     r: number;
     minEvents: number;
     long: number;
@@ -58,9 +71,14 @@ export class SloPlan {
     this.z = sparse.z;
     this.budget = budgetRatio(slo.objective);
     this.whole = index(slo.windowMs);
+    this.upTo =
+      slo.sli === 'time_to_ready'
+        ? (TimeToReadyBuckets as readonly number[]).indexOf(slo.thresholdSeconds ?? -1)
+        : -1;
     this.tiers = slo.tiers.map((t) => {
       const r = tierThresholdRatio(t.factor, slo.objective);
       return {
+        rank: Severity.indexOf(t.severity),
         r,
         minEvents: minEventsForClassic(r),
         long: index(t.longWindowMs),
@@ -71,61 +89,78 @@ export class SloPlan {
   }
 }
 
-/** `lastEventMinute`: the group's latest minute with events (epoch minutes), null for the fleet. */
+/**
+ * Row `r` of `counts`. `lastEventMinute`: the group's latest minute with events (epoch minutes),
+ * null for the fleet. `failingIn`: where an alerting group's bad boots come from (not for the fleet).
+ */
 export function evaluateGroup(
   plan: SloPlan,
   labels: Record<string, string>,
-  counts: GroupCounts,
+  counts: CountTable,
+  r: number,
   lastEventMinute: number | null,
+  failingIn?: FailingInOf,
 ): GroupStatus {
-  return new GroupResult(plan, labels, counts, lastEventMinute);
+  return new GroupResult(plan, labels, counts, r, lastEventMinute, failingIn);
 }
 
-const Severity: AlertLevel[] = ['none', 'ticket', 'page'];
+/** Window counts handed to the budget and alert functions, reused: nothing allocated per tier. */
+const whole = { events: 0, errors: 0 };
+const long = { events: 0, errors: 0 };
+const short = { events: 0, errors: 0 };
+const evidence = { events: 0, errors: 0 };
 
 /** A GroupStatus whose windows and tiers are built when first read (see the top). */
 class GroupResult implements GroupStatus {
   readonly sliRatio: number | null;
   readonly budget: BudgetStatus;
   readonly alert: AlertLevel;
-  failingIn?: FailingIn;
   #windows: WindowStatus[] | null = null;
   #tiers: TierStatus[] | null = null;
+  #failingIn: FailingIn | undefined;
   readonly #plan: SloPlan;
-  readonly #counts: GroupCounts;
+  readonly #counts: CountTable;
+  readonly #r: number;
   readonly #lastEventMinute: number | null;
+  readonly #failingOf: FailingInOf | undefined;
 
   constructor(
     plan: SloPlan,
     readonly labels: Record<string, string>,
-    counts: GroupCounts,
+    counts: CountTable,
+    r: number,
     lastEventMinute: number | null,
+    failingOf: FailingInOf | undefined,
   ) {
     this.#plan = plan;
     this.#counts = counts;
+    this.#r = r;
     this.#lastEventMinute = lastEventMinute;
+    this.#failingOf = failingOf;
     const slo = plan.slo;
-    const whole = at(counts, plan.whole);
+    const base = r * counts.windowsMs.length;
+    load(whole, counts, base, plan.whole);
     this.sliRatio = sliRatio(slo, errorRatio(whole));
     const remaining = budgetRemaining(whole, slo.objective);
     this.budget = { allowedErrors: plan.budget * whole.events, errors: whole.errors, remaining };
     if (remaining === null) this.budget.note = NoEvents;
     let level = 0;
-    plan.slo.tiers.forEach((tier, i) => {
+    for (let i = 0; i < plan.tiers.length; i += 1) {
       const t = plan.tiers[i]!;
-      const rank = Severity.indexOf(tier.severity);
-      if (rank <= level) return;
-      const fires = tierFires(
-        t.r,
-        t.minEvents,
-        plan.z,
-        at(counts, t.long),
-        at(counts, t.short),
-        at(counts, t.evidence),
-      );
-      if (fires) level = rank;
-    });
+      if (t.rank <= level) continue;
+      load(long, counts, base, t.long);
+      load(short, counts, base, t.short);
+      load(evidence, counts, base, t.evidence);
+      if (tierFires(t.r, t.minEvents, plan.z, long, short, evidence)) level = t.rank;
+    }
     this.alert = Severity[level]!;
+  }
+
+  /** Built when first read, and only for an alerting group (the Alertmanager push reads it). */
+  get failingIn(): FailingIn | undefined {
+    if (this.alert === 'none' || !this.#failingOf) return undefined;
+    this.#failingIn ??= this.#failingOf(this.#r);
+    return this.#failingIn;
   }
 
   get lastEventAt(): string | null {
@@ -135,13 +170,13 @@ class GroupResult implements GroupStatus {
 
   get windows(): WindowStatus[] {
     this.#windows ??= this.#counts.windowsMs.map((_, i) =>
-      windowStatus(this.#plan.slo, this.#counts, i),
+      windowStatus(this.#plan.slo, this.#counts, this.#r, i),
     );
     return this.#windows;
   }
 
   get tiers(): TierStatus[] {
-    this.#tiers ??= tierStatuses(this.#plan, this.#counts);
+    this.#tiers ??= tierStatuses(this.#plan, this.#counts, this.#r);
     return this.#tiers;
   }
 
@@ -160,22 +195,35 @@ class GroupResult implements GroupStatus {
   }
 }
 
-function at(c: GroupCounts, i: number): { events: number; errors: number } {
-  return i < 0 ? { events: 0, errors: 0 } : { events: c.events[i]!, errors: c.errors[i]! };
+/** Window i of row r (the row's base given), into `into`; a window not in use counts nothing. */
+function load(
+  into: { events: number; errors: number },
+  c: CountTable,
+  base: number,
+  i: number,
+): void {
+  into.events = i < 0 ? 0 : c.events[base + i]!;
+  into.errors = i < 0 ? 0 : c.errors[base + i]!;
 }
 
-function tierStatuses(plan: SloPlan, counts: GroupCounts): TierStatus[] {
+function at(c: CountTable, r: number, i: number): { events: number; errors: number } {
+  const counts = { events: 0, errors: 0 };
+  load(counts, c, r * c.windowsMs.length, i);
+  return counts;
+}
+
+function tierStatuses(plan: SloPlan, counts: CountTable, r: number): TierStatus[] {
   const slo = plan.slo;
   return slo.tiers.map((tier, i) => {
     const t = plan.tiers[i]!;
-    const long = at(counts, t.long);
-    const short = at(counts, t.short);
+    const long = at(counts, r, t.long);
+    const short = at(counts, r, t.short);
     const d = alertDecision({
       factor: tier.factor,
       objective: slo.objective,
       long,
       short,
-      evidence: at(counts, t.evidence),
+      evidence: at(counts, r, t.evidence),
       z: plan.z,
     });
     return {
@@ -211,8 +259,8 @@ function sliRatio(slo: Slo, ratio: number | null): number | null {
   return slo.sli === 'replacement_rate' ? Math.max(0, 1 - ratio) : 1 - ratio;
 }
 
-function windowStatus(slo: Slo, c: GroupCounts, i: number): WindowStatus {
-  const counts = at(c, i);
+function windowStatus(slo: Slo, c: CountTable, r: number, i: number): WindowStatus {
+  const counts = at(c, r, i);
   const windowMs = c.windowsMs[i]!;
   const ratio = errorRatio(counts);
   const status: WindowStatus = {
@@ -225,7 +273,7 @@ function windowStatus(slo: Slo, c: GroupCounts, i: number): WindowStatus {
     burnRate: burnRate(counts, slo.objective),
   };
   if (slo.sli === 'time_to_ready') {
-    const buckets = c.buckets && counts.events > 0 ? Array.from(c.buckets(i)) : [];
+    const buckets = c.buckets && counts.events > 0 ? Array.from(c.buckets(r, i)) : [];
     status.timeToReadySeconds = {
       p50: bucketQuantile(0.5, buckets, TimeToReadyBuckets),
       p95: bucketQuantile(0.95, buckets, TimeToReadyBuckets),

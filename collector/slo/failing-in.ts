@@ -5,7 +5,6 @@
 import { TimeToReadyBuckets } from '../../shared/conventions.js';
 import type { Slo } from '../../shared/slo/model.js';
 import type { RollupRow } from '../model.js';
-import { projectLabels } from './family.js';
 
 export interface FailingIn {
   amiVersions: string[];
@@ -13,24 +12,31 @@ export interface FailingIn {
 }
 
 /**
- * For each group of an SLO (keyed by the JSON of its label values, as families key them), where
- * its bad boots among `rows` come from. One pass over the rows, whatever the number of groups.
+ * For each group of an SLO (keyed by `groupOf`, the group's number in the SLO's family), where its
+ * bad boots among `rows` (lists of rows) come from. One pass over the rows, whatever the groups.
  */
-export function failingInByGroup(slo: Slo, rows: readonly RollupRow[]): Map<string, FailingIn> {
+export function failingInByGroup<K>(
+  slo: Slo,
+  rows: readonly (readonly RollupRow[])[],
+  groupOf: (row: RollupRow) => K | undefined,
+): Map<K, FailingIn> {
   const upTo =
     slo.sli === 'time_to_ready'
       ? (TimeToReadyBuckets as readonly number[]).indexOf(slo.thresholdSeconds ?? -1)
       : Infinity;
-  const sets = new Map<string, { versions: Set<string>; asgs: Set<string> }>();
-  for (const row of rows) {
-    if (!isBad(row, upTo)) continue;
-    const key = JSON.stringify(Object.values(projectLabels(row, slo.groupBy)));
-    let entry = sets.get(key);
-    if (!entry) sets.set(key, (entry = { versions: new Set(), asgs: new Set() }));
-    entry.versions.add(row.amiVersion);
-    if (row.asg !== '') entry.asgs.add(row.asg);
+  const sets = new Map<K, { versions: Set<string>; asgs: Set<string> }>();
+  for (const list of rows) {
+    for (const row of list) {
+      if (!isBad(row, upTo)) continue;
+      const key = groupOf(row);
+      if (key === undefined) continue;
+      let entry = sets.get(key);
+      if (!entry) sets.set(key, (entry = { versions: new Set(), asgs: new Set() }));
+      entry.versions.add(row.amiVersion);
+      if (row.asg !== '') entry.asgs.add(row.asg);
+    }
   }
-  const out = new Map<string, FailingIn>();
+  const out = new Map<K, FailingIn>();
   for (const [key, e] of sets) {
     out.set(key, { amiVersions: [...e.versions].sort(), asgs: [...e.asgs].sort() });
   }

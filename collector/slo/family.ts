@@ -1,30 +1,29 @@
 // A family: the per-minute counts of every group of one grouping (the labels an SLO groups by).
 // SLOs that group alike share a family, so ten SLOs by ami_version keep one copy of the counts.
 //
-// Counts live in two parts. Settled minutes, older than the correction horizon, are appended once
-// and never re-read (a report can still replace a no_report up to the horizon after the fact, not
-// later in practice). Recent minutes live in a ring (recent-ring.ts) where any minutes re-read
-// from the store replace what was there.
+// Counts live in two parts, each keeping its sums over every window current as minutes are read
+// and the clock moves, so that an evaluation reads sums instead of counting. Settled minutes,
+// older than the correction horizon, are appended once and never re-read (a report can still
+// replace a no_report up to the horizon after the fact, not later in practice): settled-counts.ts.
+// Recent minutes live in a ring where any minutes re-read from the store replace what was there:
+// recent-ring.ts. A window longer than the horizon is its settled part plus the whole ring.
+// Groups are numbered in the order they appear (group-index.ts); counts are kept per number.
 import { TimeToReadyBuckets } from '../../shared/conventions.js';
 import type { GroupByLabel } from '../../shared/slo/model.js';
 import type { GroupKey, RollupRow } from '../model.js';
-import { PrefixLog, type MinuteRange } from './prefix-log.js';
+import { GroupIndex, type NumberedGroup } from './group-index.js';
 import { RecentRing } from './recent-ring.js';
+import { SettledCounts } from './settled-counts.js';
 
 export const MinuteMs = 60_000;
-const collator = new Intl.Collator('en', { numeric: true });
 
-/** Channel layout: launches, successes, then one per time-to-ready bucket of the successes. */
+/**
+ * Channel layout: launches, successes, then per time-to-ready bound the successes ready within it
+ * (cumulative, as Prometheus' `le` buckets, the last one +Inf): a threshold's good boots are one
+ * channel. Example: ready in 30 s, 50 s and 50 s with bounds [45, 60, +Inf] give [1, 3, 3].
+ */
 export const Channel = { launches: 0, successes: 1, firstBucket: 2 } as const;
 export const BucketChannels = TimeToReadyBuckets.length + 1;
-
-const GroupKeyField: Record<GroupByLabel, keyof GroupKey> = {
-  ami_version: 'amiVersion',
-  ami_id: 'amiId',
-  region: 'region',
-  asg: 'asg',
-  instance_type: 'instanceType',
-};
 
 export interface FamilySpec {
   labels: readonly GroupByLabel[];
@@ -36,51 +35,51 @@ export function familyKey(labels: readonly GroupByLabel[]): string {
   return labels.join(',');
 }
 
-/** The group of a rollup row within a grouping: its label values, in the grouping's order. */
-export function projectLabels(
-  row: GroupKey,
-  labels: readonly GroupByLabel[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const label of labels) out[label] = row[GroupKeyField[label]];
-  return out;
-}
-
 export class Family {
   readonly channels: number;
-  private readonly settled = new Map<string, PrefixLog>();
+  private readonly settled: SettledCounts;
   private readonly recent: RecentRing;
-  private readonly labelsByGroup = new Map<string, Record<string, string>>();
+  /** Per window, the ring's window holding its recent part (the whole horizon for long ones). */
+  private readonly ringOf: number[];
+  private readonly index: GroupIndex;
   /** The latest minute each group had events: ranks groups for the label cap on /metrics. */
-  private readonly lastActive = new Map<string, number>();
+  private readonly lastActive: number[] = [];
   private readonly scratch: Float64Array;
-  private sorted: [string, Record<string, string>][] | null = null;
 
+  /** `windows`: every window an evaluation sums, in minutes (SLO windows are whole minutes). */
   constructor(
     readonly spec: FamilySpec,
-    horizonMinutes: number,
+    private readonly horizonMinutes: number,
+    readonly windows: readonly number[],
   ) {
     this.channels = spec.buckets ? Channel.firstBucket + BucketChannels : Channel.firstBucket;
     this.scratch = new Float64Array(this.channels);
-    this.recent = new RecentRing(horizonMinutes, this.channels);
+    this.index = new GroupIndex(spec.labels);
+    const recent = windows.map((w) => Math.min(w, horizonMinutes));
+    const lengths = [...new Set(recent)];
+    this.ringOf = recent.map((length) => lengths.indexOf(length));
+    this.recent = new RecentRing(horizonMinutes, this.channels, lengths);
+    this.settled = new SettledCounts(
+      this.channels,
+      windows.filter((w) => w > horizonMinutes),
+    );
   }
 
   /** Appends rows of minutes that will not change any more (sorted or not). */
   settle(rows: readonly RollupRow[]): void {
     for (const row of byMinute(rows)) {
-      const key = this.keyOf(row);
-      let log = this.settled.get(key);
-      if (!log) {
-        log = new PrefixLog(this.channels);
-        this.settled.set(key, log);
-      }
-      log.add(Math.floor(row.minuteMs / MinuteMs), this.values(row));
+      this.settled.add(minuteOf(row), this.groupOf(row), this.values(row));
     }
   }
 
-  /** Trims every settled log to its cells (after a load). */
+  /** The windows now end at `nowMinute` (their settled parts: the horizon is moved apart). */
+  moveWindows(nowMinute: number): void {
+    this.settled.moveTo(nowMinute);
+  }
+
+  /** Drops settled counts no window reads and trims room grown for nothing (after a load). */
   compact(): void {
-    for (const log of this.settled.values()) log.compact();
+    this.settled.compact();
   }
 
   /** The horizon now starts at `minute`: what is before it has been settled. */
@@ -90,13 +89,13 @@ export class Family {
 
   /** Replaces the recent minutes [from, to) with `rows` (re-read from the store). */
   replaceRecent(from: number, to: number, rows: readonly RollupRow[]): void {
-    const next = new Map<string, Map<number, Float64Array>>();
+    const next = new Map<number, Map<number, Float64Array>>();
     for (const row of rows) {
-      const minute = Math.floor(row.minuteMs / MinuteMs);
+      const minute = minuteOf(row);
       if (minute < from || minute >= to) continue;
-      const key = this.keyOf(row);
-      let byMinute = next.get(key);
-      if (!byMinute) next.set(key, (byMinute = new Map()));
+      const id = this.groupOf(row);
+      let byMinute = next.get(id);
+      if (!byMinute) next.set(id, (byMinute = new Map()));
       let values = byMinute.get(minute);
       if (!values) byMinute.set(minute, (values = new Float64Array(this.channels)));
       const add = this.values(row);
@@ -105,51 +104,61 @@ export class Family {
     this.recent.replace(from, to, next);
   }
 
-  /** Adds a group's sums over `range` to `out` (all channels, or those in `picks`). */
-  sum(group: string, range: MinuteRange, out: Float64Array, picks?: readonly number[]): void {
-    const log = this.settled.get(group);
-    if (log) {
-      if (picks) log.addRangeOf(range, picks, out);
-      else log.addRange(range, out);
+  /**
+   * Every group's sums over every window ending at `nowMinute`, where the windows and the horizon
+   * were moved: sums[(id * windows + w) * channels + k]. Integers, exact.
+   */
+  windowSums(nowMinute: number): Float64Array {
+    if (nowMinute !== this.recent.lastMinute) {
+      throw new Error(
+        `Family.windowSums: at minute ${nowMinute}, the horizon ends at ${this.recent.lastMinute}`,
+      );
     }
-    this.recent.addRange(group, range.from, range.to, out, picks);
+    const c = this.channels;
+    const n = this.windows.length;
+    const out = new Float64Array(this.index.size * n * c);
+    for (let id = 0; id < this.index.size; id += 1) {
+      let long = 0;
+      for (let w = 0; w < n; w += 1) {
+        if (this.windows[w]! > this.horizonMinutes) {
+          this.settled.addTotals(id, long++, out, (id * n + w) * c);
+        }
+      }
+      this.recent.addSums(id, this.ringOf, out, id * n * c);
+    }
+    return out;
   }
 
   /** Groups with any counts, with their labels, in label order (versions numerically). */
-  groups(): readonly [string, Record<string, string>][] {
-    this.sorted ??= [...this.labelsByGroup.entries()]
-      .map((entry) => ({ entry, text: Object.values(entry[1]).join('\u0000') }))
-      .sort((a, b) => collator.compare(a.text, b.text))
-      .map((x) => x.entry);
-    return this.sorted;
+  groups(): readonly NumberedGroup[] {
+    return this.index.groups();
+  }
+
+  /** The number of a row's group, or undefined when the family has never seen it. */
+  find(row: GroupKey): number | undefined {
+    return this.index.find(row);
   }
 
   /** The latest minute a group had events (for ranking), or -1. */
-  lastActiveMinute(group: string): number {
-    return this.lastActive.get(group) ?? -1;
+  lastActiveMinute(id: number): number {
+    return this.lastActive[id] ?? -1;
   }
 
   /** Bytes held by the counts. */
   get bytes(): number {
-    let total = 0;
-    for (const log of this.settled.values()) total += log.bytes;
-    return total + this.recent.bytes;
+    return this.settled.bytes + this.recent.bytes;
   }
 
-  private keyOf(row: RollupRow): string {
-    const labels = projectLabels(row, this.spec.labels);
-    const key = JSON.stringify(Object.values(labels));
-    if (!this.labelsByGroup.has(key)) {
-      this.labelsByGroup.set(key, labels);
-      this.sorted = null;
-    }
-    const minute = Math.floor(row.minuteMs / MinuteMs);
-    if (row.count > 0 && minute > (this.lastActive.get(key) ?? -1))
-      this.lastActive.set(key, minute);
-    return key;
+  /** The number of a row's group, numbering it when new; notes when the group was last active. */
+  private groupOf(row: RollupRow): number {
+    const id = this.index.idOf(row);
+    while (this.lastActive.length <= id) this.lastActive.push(-1);
+    const minute = minuteOf(row);
+    if (row.count > 0 && minute > this.lastActive[id]!) this.lastActive[id] = minute;
+    return id;
   }
 
-  /** A row's contribution per channel (the scratch array is reused: add() copies it). */
+  /** A row's contribution per channel (the scratch array is reused: callers copy it). */
   private values(row: RollupRow): Float64Array {
     const v = this.scratch;
     v.fill(0);
@@ -157,13 +166,19 @@ export class Family {
     if (row.outcome === 'success') {
       v[Channel.successes] = row.count;
       if (this.spec.buckets) {
+        let ready = 0;
         for (let i = 0; i < BucketChannels; i += 1) {
-          v[Channel.firstBucket + i] = row.ttrBuckets[i] ?? 0;
+          ready += row.ttrBuckets[i] ?? 0;
+          v[Channel.firstBucket + i] = ready;
         }
       }
     }
     return v;
   }
+}
+
+function minuteOf(row: RollupRow): number {
+  return Math.floor(row.minuteMs / MinuteMs);
 }
 
 /** Rows in minute order (the store returns them so; a cheap check keeps it an assumption-free). */

@@ -13,7 +13,7 @@ export interface Coverage {
 }
 
 export class FleetSamples {
-  private readonly log = new PrefixLog(FleetChannels, 1024, true);
+  private readonly log = new PrefixLog(FleetChannels, 1024);
   /** The current minute's sample: replaced until the minute is over. */
   private pending: { minute: number; values: Float64Array } | null = null;
 

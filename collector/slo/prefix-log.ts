@@ -1,6 +1,6 @@
-// Per-minute counts of one group as prefix sums over typed arrays: the sum of any window is two
-// binary searches and a subtraction per channel, whatever the window's length and however many
-// boots the store holds. Only minutes that had events take a cell (boots are sparse).
+// Per-minute samples as prefix sums over typed arrays (the fleet's running and heartbeating
+// instances, fleet-samples.ts): the sum of any window is two binary searches and a subtraction per
+// channel, whatever the window's length. Only minutes that had a sample take a cell.
 //
 // Worked example, one channel: cells at minutes 10, 12, 15 with counts 2, 1, 4 store
 // minutes [10, 12, 15] and cumulative sums [0, 2, 3, 7] (cum[i] = sum of cells before cell i).
@@ -12,25 +12,18 @@ export interface MinuteRange {
   to: number;
 }
 
-/**
- * Cumulative sums are exact integers. Boot counts fit 32 bits (4 billion boots of one group), so
- * rollup logs use half the memory; fleet samples (instances x minutes) need 64-bit floats.
- */
-export type SumArray = Uint32Array | Float64Array;
-
 export class PrefixLog {
   private minutes: Int32Array;
-  /** (cells + 1) rows of `channels` cumulative sums; row 0 is zeros. */
-  private cum: SumArray;
+  /** (cells + 1) rows of `channels` cumulative sums; row 0 is zeros. Integers: exact below 2^53. */
+  private cum: Float64Array;
   private cells = 0;
 
   constructor(
     readonly channels: number,
     capacity = 16,
-    private readonly wide = false,
   ) {
     this.minutes = new Int32Array(capacity);
-    this.cum = this.sums((capacity + 1) * channels);
+    this.cum = new Float64Array((capacity + 1) * channels);
   }
 
   get length(): number {
@@ -56,8 +49,7 @@ export class PrefixLog {
     if (this.cells > 0 && minute < this.minutes[this.cells - 1]!) {
       throw new Error(`PrefixLog.add: minute ${minute} is before ${this.minutes[this.cells - 1]}`);
     }
-    // Grown by an eighth (at least 64 cells): a settled log gains a cell a minute at most, and
-    // doubling would leave most of a large log's memory empty after a load compacted it.
+    // Grown by an eighth (at least 64 cells): the log gains a cell a minute at most.
     if (this.cells === this.minutes.length) {
       this.grow(this.cells + Math.max(64, this.cells >> 3));
     }
@@ -78,51 +70,34 @@ export class PrefixLog {
     for (let k = 0; k < c; k += 1) out[k]! += this.cum[hi * c + k]! - this.cum[lo * c + k]!;
   }
 
-  /** Adds the sums of the channels in `picks` only (the cheap path for alerting). */
-  addRangeOf(range: MinuteRange, picks: readonly number[], out: Float64Array): void {
-    if (this.cells === 0 || range.to <= range.from) return;
-    const lo = this.firstAtOrAfter(range.from);
-    const hi = this.firstAtOrAfter(range.to);
-    if (hi <= lo) return;
-    const c = this.channels;
-    for (const k of picks) out[k]! += this.cum[hi * c + k]! - this.cum[lo * c + k]!;
-  }
-
   /** Index of the first cell at or after `minute` (cells when there is none). */
   private firstAtOrAfter(minute: number): number {
-    let lo = 0;
-    let hi = this.cells;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.minutes[mid]! < minute) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtOrAfter(this.minutes, this.cells, minute);
   }
 
   private grow(capacity: number): void {
     const minutes = new Int32Array(capacity);
     minutes.set(this.minutes.subarray(0, Math.min(capacity, this.minutes.length)));
-    const cum = this.sums((capacity + 1) * this.channels);
+    const cum = new Float64Array((capacity + 1) * this.channels);
     cum.set(this.cum.subarray(0, cum.length));
     this.minutes = minutes;
     this.cum = cum;
-  }
-
-  /**
-   * Gives back the room grown for cells that never came (after a load), keeping room for an hour
-   * of minutes: the engine reloads hourly, so a settled log rarely grows again before then.
-   */
-  compact(): void {
-    if (this.minutes.length > this.cells + 64) this.grow(this.cells + 64);
-  }
-
-  private sums(length: number): SumArray {
-    return this.wide ? new Float64Array(length) : new Uint32Array(length);
   }
 
   /** Bytes held, for the benchmark's memory figure. */
   get bytes(): number {
     return this.minutes.byteLength + this.cum.byteLength;
   }
+}
+
+/** The index of the first of the `length` sorted `minutes` at or after `minute` (binary search). */
+export function firstAtOrAfter(minutes: Int32Array, length: number, minute: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (minutes[mid]! < minute) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,162 +1,153 @@
 // The minutes of the correction horizon (the last 2 hours by default), per group, in a ring of one
-// slot per minute: a re-read of any minutes replaces exactly those minutes, and window sums use
-// per-group prefix sums over the slots, rebuilt only for a group whose slots changed.
+// slot per minute, with each group's sums over the windows ending at the horizon's last minute
+// (the windows within the horizon, and the whole horizon for longer ones). A re-read minute
+// replaces its slot and adds the difference to the windows holding it; when the horizon moves on,
+// each window subtracts the minutes that left it. The work follows the minutes re-read or passed,
+// not the slots held, and the sums stay exact integers.
 //
-// Worked example, horizon 3 minutes, one channel: minutes 100..102 live in slots 100 % 3 = 1,
-// 2 and 0. Re-reading minute 101 zeroes slot 2 and adds the rows read. When minute 103 begins,
-// minute 100 leaves the horizon: its slot is zeroed (the caller has settled it) and reused. The
-// sum over minutes [101, 103) covers slots 2 and 0: it wraps, so it is (P[3] - P[2]) + (P[1] - P[0]).
+// Worked example, horizon 3 minutes, a 2-minute window, one channel: minutes 100..102 live in
+// slots 100 % 3 = 1, 2 and 0 and hold 4, 0 and 1; the window holds minutes 101 and 102: 1.
+// Re-reading minute 102 as 3 adds 2 to the window (3). When minute 103 begins, the window loses
+// minute 101 (0) and the horizon loses minute 100 (4, settled by the caller): slot 1 is zeroed and
+// holds minute 103, which counts in the window once read.
 export class RecentRing {
-  private readonly groups = new Map<string, GroupRing>();
-  /** The first minute of the horizon (inclusive). */
+  /** By group id (family.ts numbers its groups). */
+  private readonly groups = new Map<number, GroupRing>();
+  /** The first minute of the horizon (inclusive); the windows end at its last. */
   private base = 0;
+  private readonly delta: Float64Array;
 
+  /** `lengths`: the windows kept, in minutes, each at most `minutes` (the horizon). */
   constructor(
     private readonly minutes: number,
     private readonly channels: number,
-  ) {}
+    readonly lengths: readonly number[],
+  ) {
+    this.delta = new Float64Array(channels);
+  }
+
+  /** The horizon's last minute: where every window kept ends. */
+  get lastMinute(): number {
+    return this.base + this.minutes - 1;
+  }
 
   /** Moves the horizon to start at `base`, dropping the minutes before it. */
   moveTo(base: number): void {
     if (base <= this.base) return;
-    const dropped = Math.min(this.minutes, base - this.base);
+    const end = this.base + this.minutes;
+    const shift = base - this.base;
+    const c = this.channels;
     for (const [key, g] of this.groups) {
       if (g.lastMinute < base) {
         this.groups.delete(key);
         continue;
       }
-      for (let k = 0; k < dropped; k += 1) this.zero(g, this.base + k);
+      // A window of L minutes held [end - L, end): it loses the `shift` oldest of them.
+      this.lengths.forEach((length, r) => {
+        const stop = Math.min(end, end - length + shift);
+        for (let m = end - length; m < stop; m += 1) {
+          const slot = m % this.minutes;
+          if (g.filled[slot] === 0) continue;
+          for (let k = 0; k < c; k += 1) g.sums[r * c + k]! -= g.values[slot * c + k]!;
+        }
+      });
+      for (let m = this.base; m < Math.min(end, base); m += 1) {
+        const slot = m % this.minutes;
+        if (g.filled[slot] === 0) continue;
+        g.values.fill(0, slot * c, (slot + 1) * c);
+        g.filled[slot] = 0;
+      }
     }
     this.base = base;
   }
 
-  /**
-   * Replaces the minutes [from, to) with `next` (group -> minute -> counts; absent is zero). A
-   * slot re-read with the counts it already held leaves its group's prefix sums valid.
-   */
+  /** Replaces the minutes [from, to) with `next` (group -> minute -> counts; absent is zero). */
   replace(
     from: number,
     to: number,
-    next: ReadonlyMap<string, ReadonlyMap<number, Float64Array>>,
+    next: ReadonlyMap<number, ReadonlyMap<number, Float64Array>>,
   ): void {
     const lo = Math.max(from, this.base);
     const hi = Math.min(to, this.base + this.minutes);
-    const c = this.channels;
     for (const [key, g] of this.groups) {
       const mine = next.get(key);
-      for (let m = lo; m < hi; m += 1) {
-        const values = mine?.get(m);
-        if (!values) {
-          this.zero(g, m);
-          continue;
-        }
-        const row = (m % this.minutes) * c;
-        let same = true;
-        for (let k = 0; k < c && same; k += 1) same = g.values[row + k] === values[k];
-        if (same) continue;
-        g.values.set(values, row);
-        g.dirty = true;
-        if (m > g.lastMinute) g.lastMinute = m;
-      }
+      for (let m = lo; m < hi; m += 1) this.set(g, m, mine?.get(m));
     }
     for (const [key, byMinute] of next) {
       if (this.groups.has(key)) continue;
-      for (const [m, values] of byMinute) if (m >= lo && m < hi) this.add(key, m, values);
+      let g: GroupRing | undefined;
+      for (const [m, values] of byMinute) {
+        if (m < lo || m >= hi || values.every((v) => v === 0)) continue;
+        if (!g) this.groups.set(key, (g = this.newGroup()));
+        this.set(g, m, values);
+      }
     }
   }
 
-  /** Adds counts to a new group's minute (inside the horizon; others are ignored). */
-  private add(group: string, minute: number, values: ArrayLike<number>): void {
-    if (minute < this.base || minute >= this.base + this.minutes) return;
-    let g = this.groups.get(group);
-    if (!g) {
-      g = {
-        values: new Float64Array(this.minutes * this.channels),
-        prefix: new Float64Array((this.minutes + 1) * this.channels),
-        dirty: true,
-        lastMinute: minute,
-      };
-      this.groups.set(group, g);
-    }
-    const row = (minute % this.minutes) * this.channels;
-    for (let k = 0; k < this.channels; k += 1) g.values[row + k]! += values[k] ?? 0;
-    if (minute > g.lastMinute) g.lastMinute = minute;
-    g.dirty = true;
-  }
-
-  /** Adds a group's sums over minutes [from, to) to `out` (channels in `picks`, or all). */
-  addRange(
-    group: string,
-    from: number,
-    to: number,
-    out: Float64Array,
-    picks?: readonly number[],
-  ): void {
+  /**
+   * Adds a group's sums to `out`: window w of the caller's at out[at + w * channels ..], from the
+   * ring's window ring[w] (an index into `lengths`).
+   */
+  addSums(group: number, ring: readonly number[], out: Float64Array, at: number): void {
     const g = this.groups.get(group);
     if (!g) return;
-    const lo = Math.max(from, this.base);
-    const hi = Math.min(to, this.base + this.minutes);
-    if (hi <= lo) return;
-    if (g.dirty) this.rebuild(g);
-    const first = lo % this.minutes;
-    const last = ((hi - 1) % this.minutes) + 1;
-    if (first < last) {
-      this.addSlots(g, first, last, out, picks);
-    } else {
-      this.addSlots(g, first, this.minutes, out, picks);
-      this.addSlots(g, 0, last, out, picks);
+    const c = this.channels;
+    for (let w = 0; w < ring.length; w += 1) {
+      const from = ring[w]! * c;
+      const to = at + w * c;
+      for (let k = 0; k < c; k += 1) out[to + k]! += g.sums[from + k]!;
     }
   }
 
   get bytes(): number {
     let total = 0;
-    for (const g of this.groups.values()) total += g.values.byteLength + g.prefix.byteLength;
+    for (const g of this.groups.values()) {
+      total += g.values.byteLength + g.sums.byteLength + g.filled.byteLength;
+    }
     return total;
   }
 
-  private addSlots(
-    g: GroupRing,
-    from: number,
-    to: number,
-    out: Float64Array,
-    picks?: readonly number[],
-  ): void {
+  /** Sets minute m of a group (undefined: no counts), adding the difference to its windows. */
+  private set(g: GroupRing, m: number, values: Float64Array | undefined): void {
     const c = this.channels;
-    if (picks) {
-      for (const k of picks) out[k]! += g.prefix[to * c + k]! - g.prefix[from * c + k]!;
-    } else {
-      for (let k = 0; k < c; k += 1) out[k]! += g.prefix[to * c + k]! - g.prefix[from * c + k]!;
+    const slot = m % this.minutes;
+    if (!values && g.filled[slot] === 0) return;
+    let changed = false;
+    let filled = 0;
+    for (let k = 0; k < c; k += 1) {
+      const v = values ? values[k]! : 0;
+      const d = v - g.values[slot * c + k]!;
+      this.delta[k] = d;
+      if (d !== 0) changed = true;
+      if (v !== 0) filled = 1;
     }
+    if (!changed) return;
+    for (let k = 0; k < c; k += 1) g.values[slot * c + k] = values ? values[k]! : 0;
+    g.filled[slot] = filled;
+    if (filled === 1 && m > g.lastMinute) g.lastMinute = m;
+    const end = this.base + this.minutes;
+    this.lengths.forEach((length, r) => {
+      if (m < end - length) return;
+      for (let k = 0; k < c; k += 1) g.sums[r * c + k]! += this.delta[k]!;
+    });
   }
 
-  /** Zeroes a minute's slot; the group's prefix sums are stale only if the slot held counts. */
-  private zero(g: GroupRing, minute: number): void {
-    const row = (minute % this.minutes) * this.channels;
-    for (let k = 0; k < this.channels; k += 1) {
-      if (g.values[row + k] !== 0) {
-        g.values.fill(0, row, row + this.channels);
-        g.dirty = true;
-        return;
-      }
-    }
-  }
-
-  /** Prefix sums in slot order: prefix[s] = sum of slots before s. */
-  private rebuild(g: GroupRing): void {
-    const c = this.channels;
-    for (let s = 0; s < this.minutes; s += 1) {
-      for (let k = 0; k < c; k += 1) {
-        g.prefix[(s + 1) * c + k] = g.prefix[s * c + k]! + g.values[s * c + k]!;
-      }
-    }
-    g.dirty = false;
+  private newGroup(): GroupRing {
+    return {
+      values: new Float64Array(this.minutes * this.channels),
+      filled: new Uint8Array(this.minutes),
+      sums: new Float64Array(this.lengths.length * this.channels),
+      lastMinute: -1,
+    };
   }
 }
 
 interface GroupRing {
   values: Float64Array;
-  prefix: Float64Array;
-  dirty: boolean;
+  /** 1 where the slot holds any count: a group's empty slots are skipped without reading them. */
+  filled: Uint8Array;
+  /** Per window kept (`lengths`), the sums of its minutes. */
+  sums: Float64Array;
   /** The latest minute that had counts: a group quiet for the whole horizon is dropped. */
   lastMinute: number;
 }

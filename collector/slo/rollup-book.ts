@@ -2,7 +2,8 @@
 // costs the same for ten thousand or ten million stored boots.
 //
 // - load(): reads the longest window in chunks (at start and, to catch very late corrections,
-//   every hour). Minutes older than the correction horizon (2 hours) are settled: never re-read.
+//   every hour). Minutes older than the correction horizon (2 hours) are settled: never re-read,
+//   and their sums over each window kept current as the windows move (settled-counts.ts).
 // - refresh(), at each evaluation, reads a bounded number of minutes, whatever the boot rate:
 //   the minutes leaving the horizon (read one last time, then settled), the newest minutes (where
 //   new boots land: the last 3), any minute never read yet, and the next block of a sweep over
@@ -18,8 +19,8 @@ export interface RollupBookOptions {
   families: readonly FamilySpec[];
   /** Minutes a rollup can still change after the fact (a late report replacing a no_report). */
   horizonMinutes: number;
-  /** The longest window any SLO evaluates, in minutes. */
-  spanMinutes: number;
+  /** Every window an SLO evaluates, in minutes (the longest is what a load reads). */
+  windowsMinutes: readonly number[];
   /** The newest minutes, re-read at every refresh. */
   freshMinutes?: number;
   /** Minutes of the older horizon re-read per refresh (the sweep's block). */
@@ -48,9 +49,13 @@ export class RollupBook {
   private readUpTo = 0;
   /** Where the sweep over the older horizon continues. */
   private cursor = 0;
-  /** The rows of the horizon as last read, by minute: who is failing right now. */
-  private rowsByMinute = new Map<number, RollupRow[]>();
-  private recentRows: RollupRow[] | null = null;
+  /** The minute of the latest load or refresh: the windows end there. */
+  private nowMinute: number | null = null;
+  /**
+   * The rows of the horizon as last read, by minute: who is failing right now. A minute's list is
+   * replaced whole, never changed, so a report can keep the lists it was evaluated with.
+   */
+  private rowsByMinute = new Map<number, readonly RollupRow[]>();
   private readonly fresh: number;
   private readonly block: number;
   private readonly chunk: number;
@@ -69,12 +74,16 @@ export class RollupBook {
   async load(nowMinute: number): Promise<void> {
     const families = new Map<string, Family>();
     for (const spec of this.o.families) {
-      families.set(familyKey(spec.labels), new Family(spec, this.o.horizonMinutes));
+      families.set(
+        familyKey(spec.labels),
+        new Family(spec, this.o.horizonMinutes, this.o.windowsMinutes),
+      );
     }
-    const from = nowMinute - this.o.spanMinutes + 1;
+    const from = nowMinute - Math.max(0, ...this.o.windowsMinutes) + 1;
     const edge = this.edge(nowMinute);
     await this.settleChunks(families, from, edge);
     for (const f of families.values()) {
+      f.moveWindows(nowMinute);
       f.compact();
       f.moveRecent(edge);
     }
@@ -85,12 +94,22 @@ export class RollupBook {
     this.settledUntil = edge;
     this.readUpTo = nowMinute + 1;
     this.cursor = edge;
+    this.nowMinute = nowMinute;
     this.rowsByMinute = new Map();
     this.keepRows(edge, nowMinute + 1, rows);
   }
 
+  /**
+   * Whether refresh() can move to `nowMinute`: not before the last minute loaded or refreshed
+   * (the settled counts only move forward; a clock that went back needs a load).
+   */
+  canRefresh(nowMinute: number): boolean {
+    return this.nowMinute !== null && nowMinute >= this.nowMinute;
+  }
+
   /** Settles what left the horizon and re-reads a bounded part of it (see above). */
   async refresh(nowMinute: number): Promise<void> {
+    if (!this.canRefresh(nowMinute)) throw new Error('RollupBook.refresh: load first');
     const edge = this.edge(nowMinute);
     if (edge > this.settledUntil) {
       await this.settleChunks(this.families, this.settledUntil, edge);
@@ -98,9 +117,10 @@ export class RollupBook {
       for (const minute of this.rowsByMinute.keys()) {
         if (minute < edge) this.rowsByMinute.delete(minute);
       }
-      this.recentRows = null;
       this.settledUntil = edge;
     }
+    for (const f of this.families.values()) f.moveWindows(nowMinute);
+    this.nowMinute = nowMinute;
     const end = nowMinute + 1;
     const freshFrom = Math.max(this.settledUntil, Math.min(end - this.fresh, this.readUpTo));
     await this.replace(freshFrom, end);
@@ -112,10 +132,9 @@ export class RollupBook {
     this.readUpTo = Math.max(this.readUpTo, end);
   }
 
-  /** Rollup rows of the correction horizon, each minute as last read. */
-  recent(): readonly RollupRow[] {
-    this.recentRows ??= [...this.rowsByMinute.values()].flat();
-    return this.recentRows;
+  /** Rollup rows of the correction horizon, each minute as last read (a list per minute). */
+  recent(): readonly (readonly RollupRow[])[] {
+    return [...this.rowsByMinute.values()];
   }
 
   /** Bytes held by every family's counts. */
@@ -139,13 +158,18 @@ export class RollupBook {
   }
 
   private keepRows(from: number, to: number, rows: readonly RollupRow[]): void {
-    this.recentRows = null;
-    for (let m = from; m < to; m += 1) this.rowsByMinute.delete(m);
+    const next = new Map<number, RollupRow[]>();
     for (const row of rows) {
       const minute = Math.floor(row.minuteMs / MinuteMs);
-      const list = this.rowsByMinute.get(minute);
+      if (minute < from || minute >= to) continue;
+      const list = next.get(minute);
       if (list) list.push(row);
-      else this.rowsByMinute.set(minute, [row]);
+      else next.set(minute, [row]);
+    }
+    for (let m = from; m < to; m += 1) {
+      const list = next.get(m);
+      if (list) this.rowsByMinute.set(m, list);
+      else this.rowsByMinute.delete(m);
     }
   }
 

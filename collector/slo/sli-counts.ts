@@ -7,9 +7,8 @@
 //   heartbeat (one sample a minute);
 // - replacement_rate: errors = launches fleet-wide, events = instance-days (the average of the
 //   running samples in the window times its length): launches per instance-day.
-import { TimeToReadyBuckets } from '../../shared/conventions.js';
 import type { Slo } from '../../shared/slo/model.js';
-import type { GroupCounts } from './evaluate.js';
+import type { CountTable, SloPlan } from './evaluate.js';
 import { BucketChannels, Channel, type Family } from './family.js';
 import { FleetChannel, FleetChannels, type FleetSamples } from './fleet-samples.js';
 import { windowRange } from './rollup-book.js';
@@ -17,93 +16,77 @@ import { windowRange } from './rollup-book.js';
 const MinutesPerDay = 1440;
 const MinuteMs = 60_000;
 
-/**
- * Window sums of the groups of a family, computed once per evaluation and shared by the SLOs that
- * read the same family (ten SLOs by AMI version need each sum once, not ten times): one array per
- * group holding every window's channels, window after window.
- */
-export class WindowSums {
-  private readonly cache = new Map<Family, Map<string, Float64Array>>();
-  private readonly index = new Map<number, number>();
-
-  constructor(
-    private readonly nowMinute: number,
-    readonly windowsMs: readonly number[],
-  ) {
-    windowsMs.forEach((ms, i) => this.index.set(ms, i));
-  }
-
-  /** Where window `ms` starts in of()'s array, in channels. */
-  offset(family: Family, windowMs: number): number {
-    return this.index.get(windowMs)! * family.channels;
-  }
-
-  of(family: Family, group: string): Float64Array {
-    let byGroup = this.cache.get(family);
-    if (!byGroup) this.cache.set(family, (byGroup = new Map()));
-    let sums = byGroup.get(group);
-    if (!sums) {
-      const c = family.channels;
-      sums = new Float64Array(this.windowsMs.length * c);
-      this.windowsMs.forEach((ms, i) => {
-        family.sum(
-          group,
-          windowRange(this.nowMinute, ms / MinuteMs),
-          sums!.subarray(i * c, (i + 1) * c),
-        );
-      });
-      byGroup.set(group, sums);
-    }
-    return sums;
-  }
+/** A family's window sums of one evaluation (Family.windowSums), shared by the SLOs reading it. */
+export interface FamilySums {
+  family: Family;
+  sums: Float64Array;
 }
 
-/** Counts of one group of a rollup SLI (boot_success, time_to_ready) over each window. */
-export function rollupWindowCounts(
-  slo: Slo,
-  family: Family,
-  group: string,
-  sums: WindowSums,
-  windowsMs: readonly number[],
-): GroupCounts {
-  const ttr = slo.sli === 'time_to_ready';
-  const upTo = ttr
-    ? (TimeToReadyBuckets as readonly number[]).indexOf(slo.thresholdSeconds ?? -1)
-    : -1;
-  const all = sums.of(family, group);
-  const events = new Float64Array(windowsMs.length);
-  const errors = new Float64Array(windowsMs.length);
-  const offsets = windowsMs.map((ms) => sums.offset(family, ms));
-  offsets.forEach((o, i) => {
-    events[i] = all[o + Channel.launches]!;
-    let good = all[o + Channel.successes]!;
-    if (ttr) {
-      good = 0;
-      for (let b = 0; b <= upTo; b += 1) good += all[o + Channel.firstBucket + b]!;
-    }
-    errors[i] = events[i]! - good;
+/** Where each of an SLO's windows sits among the family's windows. */
+function windowIndexes(family: Family, windowsMs: readonly number[]): number[] {
+  return windowsMs.map((ms) => {
+    const i = family.windows.indexOf(ms / MinuteMs);
+    if (i < 0) throw new Error(`the ${ms / MinuteMs}-minute window is not kept by its family`);
+    return i;
   });
+}
+
+/**
+ * Counts of a rollup SLI (boot_success, time_to_ready), one row per group of the family (row =
+ * group number), over each of the SLO's windows.
+ */
+export function rollupWindowCounts(plan: SloPlan, f: FamilySums): CountTable {
+  const { family, sums } = f;
+  const windowsMs = plan.windowsMs;
+  const ttr = plan.slo.sli === 'time_to_ready';
+  const c = family.channels;
+  const perGroup = family.windows.length * c;
+  const groups = sums.length / perGroup;
+  const n = windowsMs.length;
+  const index = Int32Array.from(windowIndexes(family, windowsMs));
+  const events = new Float64Array(groups * n);
+  const errors = new Float64Array(groups * n);
+  // Good boots: successes, or for time_to_ready those ready within the threshold, one channel
+  // (the buckets are cumulative); none when the threshold is no bound (validation makes it one).
+  const good = ttr ? (plan.upTo < 0 ? -1 : Channel.firstBucket + plan.upTo) : Channel.successes;
+  for (let g = 0; g < groups; g += 1) {
+    for (let i = 0; i < n; i += 1) {
+      const at = g * perGroup + index[i]! * c;
+      const launches = sums[at + Channel.launches]!;
+      events[g * n + i] = launches;
+      errors[g * n + i] = launches - (good < 0 ? 0 : sums[at + good]!);
+    }
+  }
   const buckets = ttr
-    ? (i: number) => {
-        const from = offsets[i]! + Channel.firstBucket;
-        return all.subarray(from, from + BucketChannels);
-      }
+    ? (r: number, i: number) => bucketsAt(sums, r * perGroup + index[i]! * c)
     : undefined;
   return { windowsMs, events, errors, buckets };
 }
 
-/** Counts of a fleet-wide SLI (agent_coverage, replacement_rate) over each window. */
+/** The successes of each bucket alone (as quantiles want them), from the cumulative channels. */
+function bucketsAt(sums: Float64Array, at: number): number[] {
+  const out: number[] = [];
+  let below = 0;
+  for (let b = 0; b < BucketChannels; b += 1) {
+    const ready = sums[at + Channel.firstBucket + b]!;
+    out.push(ready - below);
+    below = ready;
+  }
+  return out;
+}
+
+/** Counts of a fleet-wide SLI (agent_coverage, replacement_rate) over each window: one row. */
 export function fleetWindowCounts(
   slo: Slo,
   fleet: FleetSamples,
-  launches: Family | undefined,
+  launches: FamilySums | undefined,
   nowMinute: number,
   windowsMs: readonly number[],
-): GroupCounts {
+): CountTable {
   const samples = new Float64Array(FleetChannels);
-  const sums = new Float64Array(Channel.firstBucket);
   const events = new Float64Array(windowsMs.length);
   const errors = new Float64Array(windowsMs.length);
+  const index = launches ? windowIndexes(launches.family, windowsMs) : [];
   windowsMs.forEach((windowMs, i) => {
     const minutes = windowMs / MinuteMs;
     const range = windowRange(nowMinute, minutes);
@@ -115,13 +98,17 @@ export function fleetWindowCounts(
       errors[i] = running - samples[FleetChannel.heartbeating]!;
       return;
     }
-    sums.fill(0);
-    for (const [group] of launches?.groups() ?? []) {
-      launches?.sum(group, range, sums, [Channel.launches]);
+    let launched = 0;
+    if (launches) {
+      const c = launches.family.channels;
+      const perGroup = launches.family.windows.length * c;
+      for (let o = index[i]! * c; o < launches.sums.length; o += perGroup) {
+        launched += launches.sums[o + Channel.launches]!;
+      }
     }
     const sampled = samples[FleetChannel.samples]!;
     events[i] = sampled > 0 ? ((running / sampled) * minutes) / MinutesPerDay : 0;
-    errors[i] = sums[Channel.launches]!;
+    errors[i] = launched;
   });
   return { windowsMs, events, errors };
 }

@@ -9,13 +9,13 @@ import { DefaultSparseRule, type Slo } from '../../shared/slo/model.js';
 import { windowsInUse } from '../../shared/slo/tiers.js';
 import type { Store } from '../store/store.js';
 import { timerScheduler, type Scheduler } from '../sweeper.js';
-import { evaluateGroup, SloPlan } from './evaluate.js';
+import { evaluateGroup, SloPlan, type FailingInOf } from './evaluate.js';
 import { failingInByGroup, type FailingIn } from './failing-in.js';
-import { familyKey, MinuteMs, type FamilySpec } from './family.js';
+import { familyKey, MinuteMs, type Family, type FamilySpec } from './family.js';
 import { FleetSamples } from './fleet-samples.js';
 import type { GroupStatus, SloReport, SloStatus } from './report.js';
 import { RollupBook } from './rollup-book.js';
-import { fleetWindowCounts, rollupWindowCounts, WindowSums } from './sli-counts.js';
+import { fleetWindowCounts, rollupWindowCounts, type FamilySums } from './sli-counts.js';
 
 /** Every default in one place. */
 export const SloEngineDefaults = {
@@ -79,7 +79,6 @@ export class SloEngine {
     this.reloadIntervalMs = o.reloadIntervalMs ?? SloEngineDefaults.reloadIntervalMs;
     const horizonMs = o.correctionHorizonMs ?? SloEngineDefaults.correctionHorizonMs;
     const horizonMinutes = Math.max(1, Math.ceil(horizonMs / MinuteMs));
-    const spanMs = Math.max(0, ...o.slos.flatMap(sloWindowsInUse));
     // The sweep re-reads the horizon in blocks, one per scheduled evaluation, so that each
     // evaluation reads a few minutes of rollups rather than two hours of them.
     const sweepMs = o.correctionSweepMs ?? SloEngineDefaults.correctionSweepMs;
@@ -88,7 +87,7 @@ export class SloEngine {
       store: o.store,
       families: familiesOf(o.slos),
       horizonMinutes,
-      spanMinutes: Math.ceil(spanMs / MinuteMs),
+      windowsMinutes: this.allWindows.map((ms) => ms / MinuteMs),
       sweepBlockMinutes: Math.ceil(horizonMinutes / evaluationsPerSweep),
       stopping: () => this.stopping,
     });
@@ -154,7 +153,8 @@ export class SloEngine {
     let loaded = false;
     try {
       const stale = this.loadedAtMs === null || now - this.loadedAtMs >= this.reloadIntervalMs;
-      if (stale || now < this.loadedAtMs!) {
+      // A clock that went back: the windows' settled sums only move forward, so read again.
+      if (stale || now < this.loadedAtMs! || !this.book.canRefresh(nowMinute)) {
         await this.book.load(nowMinute);
         this.loadedAtMs = now;
         loaded = true;
@@ -171,11 +171,11 @@ export class SloEngine {
     }
     this.failing = false;
     const read = performance.now();
-    const sums = new WindowSums(nowMinute, this.allWindows);
+    const at = new Evaluation(this.book, nowMinute);
     const report: SloReport = {
       evaluatedAt: new Date(now).toISOString(),
       evaluatedAtMs: now,
-      slos: this.plans.map((plan) => this.evaluateSlo(plan, nowMinute, sums)),
+      slos: this.plans.map((plan) => this.evaluateSlo(plan, at)),
     };
     this.timing = { loaded, readMs: read - started, computeMs: performance.now() - read };
     this.last = report;
@@ -195,27 +195,28 @@ export class SloEngine {
     this.fleet.record(nowMinute, coverage);
   }
 
-  private evaluateSlo(plan: SloPlan, nowMinute: number, sums: WindowSums): SloStatus {
+  private evaluateSlo(plan: SloPlan, at: Evaluation): SloStatus {
     const slo = plan.slo;
     const windows = plan.windowsMs;
     const groups: GroupStatus[] = [];
     if (isFleetWide(slo.sli)) {
-      const launches = this.book.family([]);
-      const counts = fleetWindowCounts(slo, this.fleet, launches, nowMinute, windows);
-      groups.push(evaluateGroup(plan, {}, counts, null));
+      const family = this.book.family([]);
+      const launches = family ? at.sums(family) : undefined;
+      const counts = fleetWindowCounts(slo, this.fleet, launches, at.nowMinute, windows);
+      groups.push(evaluateGroup(plan, {}, counts, 0, null));
     } else {
       const family = this.book.family(slo.groupBy);
-      let failing: Map<string, FailingIn> | null = null;
-      for (const [key, labels] of family?.groups() ?? []) {
-        const counts = rollupWindowCounts(slo, family!, key, sums, windows);
-        // A group without events in the SLO window has aged out: nothing to say about it.
-        if (!(counts.events[plan.whole]! > 0)) continue;
-        const g = evaluateGroup(plan, labels, counts, family!.lastActiveMinute(key));
-        if (g.alert !== 'none') {
-          failing ??= failingInByGroup(slo, this.book.recent());
-          g.failingIn = failing.get(key) ?? { amiVersions: [], asgs: [] };
+      if (family) {
+        const counts = rollupWindowCounts(plan, at.sums(family));
+        const failing = at.failingIn(plan, family);
+        const n = windows.length;
+        for (const { id, labels } of family.groups()) {
+          // A group without events in the SLO window has aged out: nothing to say about it.
+          if (!(counts.events[id * n + plan.whole]! > 0)) continue;
+          groups.push(
+            evaluateGroup(plan, labels, counts, id, family.lastActiveMinute(id), failing),
+          );
         }
-        groups.push(g);
       }
     }
     return {
@@ -230,6 +231,46 @@ export class SloEngine {
       sparseZ: (slo.sparse ?? DefaultSparseRule).z,
       groups,
     };
+  }
+}
+
+/**
+ * What one evaluation shares between its SLOs: each family's window sums, computed once (ten
+ * SLOs by AMI version read the same sums), and where alerting groups' bad boots come from, found
+ * when an alert first asks, once per grouping and threshold, from the horizon's rows as they were.
+ */
+class Evaluation {
+  private readonly familySums = new Map<Family, FamilySums>();
+  private readonly failing = new Map<string, FailingInOf>();
+  private readonly recent: ReturnType<RollupBook['recent']>;
+
+  constructor(
+    book: RollupBook,
+    readonly nowMinute: number,
+  ) {
+    this.recent = book.recent();
+  }
+
+  sums(family: Family): FamilySums {
+    let f = this.familySums.get(family);
+    if (!f) this.familySums.set(family, (f = { family, sums: family.windowSums(this.nowMinute) }));
+    return f;
+  }
+
+  failingIn(plan: SloPlan, family: Family): FailingInOf {
+    const key = `${familyKey(family.spec.labels)}|${plan.slo.sli === 'time_to_ready' ? plan.upTo : 'all'}`;
+    let of = this.failing.get(key);
+    if (!of) {
+      const rows = this.recent;
+      const slo = plan.slo;
+      let byGroup: Map<number, FailingIn> | null = null;
+      of = (id) => {
+        byGroup ??= failingInByGroup(slo, rows, (row) => family.find(row));
+        return byGroup.get(id) ?? { amiVersions: [], asgs: [] };
+      };
+      this.failing.set(key, of);
+    }
+    return of;
   }
 }
 
