@@ -71,7 +71,9 @@ function selfSigned(commonName: string, publicKey: KeyObject, privateKey: KeyObj
   const cert = new pkijs.Certificate();
   cert.version = 2;
   const serial = randomBytes(8);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  // A positive INTEGER, and a minimal one: DER forbids a leading zero byte (a serial starting with
+  // 0x00 made X509Certificate refuse about one certificate in 128).
+  serial[0] = serial[0]! & 0x7f || 0x01;
   cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array(serial) });
   cert.issuer = names(commonName);
   cert.subject = names(commonName);
