@@ -1,25 +1,20 @@
 // POST /v1/metrics: OTLP/HTTP, JSON or protobuf, gzip or not. The order matters:
 //   1. load shedding and authentication before the body is read (onRequest), so an overload or
 //      an unknown caller costs no body bytes;
-//   2. decompress under the limit, decode, rebuild the boots: any failure is a 4xx, nothing stored;
-//   3. every boot against the signed identity: one mismatch rejects the request whole (403);
-//   4. write: each boot written whole (the store may commit it with other requests' boots), then
-//      the heartbeats; the counters each commit returns move /metrics. A failed write answers
-//      503 + Retry-After: the exporter retries the request, and upserts keyed by (instance, boot)
-//      make the boots already written a no-op.
+//   2. decode, check against the signed identity and write (ingest.ts): a body that does not
+//      decode is a 4xx with nothing stored, a failed write a 503 + Retry-After that the exporter
+//      retries;
+//   3. the answer, once the boots are committed and their counters are on /metrics.
 // Answers are in the request's encoding: ExportMetricsServiceResponse (with partialSuccess when
 // data points were rejected) or google.rpc.Status for errors.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BootReport } from '../../shared/boot-report.js';
 import { BootwatchError } from '../../shared/errors.js';
-import { checkBootAgainstIdentity, type AgentPrincipal } from '../auth/authenticate.js';
+import type { AgentPrincipal } from '../auth/authenticate.js';
 import { logHttpError, setRetryAfter, toHttpError } from '../errors-http.js';
-import { extractBoots } from '../otlp/boot-extract.js';
-import { decodeBody } from '../otlp/body.js';
-import { decodeMetricsRequest, otlpEncodingOf, type OtlpEncoding } from '../otlp/decode.js';
+import { ingestOtlp } from '../otlp/ingest.js';
+import { otlpEncodingOf, type OtlpEncoding } from '../otlp/decode.js';
 import { encodeExportResponse, encodeStatus, grpcCodeForHttpStatus } from '../otlp/response.js';
 import type { RouteContext } from './context.js';
-import { storeWrite } from './store-write.js';
 
 export const OtlpContentTypes = [
   'application/json',
@@ -74,63 +69,21 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     async (request, reply) => {
       const principal = principals.get(request);
       if (principal === undefined) throw new Error('onRequest did not authenticate the request');
-      const body = decodeBody(
-        request.body as Buffer,
-        header(request, 'content-encoding'),
-        ctx.config.bodyLimitBytes,
-      );
-      const otlp = decodeMetricsRequest(body, request.headers['content-type']);
-      const { boots, heartbeats, rejectedDataPoints, errors } = extractBoots(otlp);
-      if (principal.kind === 'identity') {
-        for (const boot of boots) checkBootAgainstIdentity(boot, principal.document);
-        for (const beat of heartbeats) checkBootAgainstIdentity(beat, principal.document);
-      }
-
-      await writeBoots(ctx, boots, ctx.clock.now());
-      if (heartbeats.length > 0) {
-        await storeWrite('heartbeats', () => ctx.store.recordHeartbeats(heartbeats));
-      }
-
-      const partial =
-        rejectedDataPoints > 0
-          ? { rejectedDataPoints, errorMessage: summarize(errors) }
-          : undefined;
+      const { counters, partial, error } = await ingestOtlp(ctx.store, {
+        body: request.body as Buffer,
+        contentType: request.headers['content-type'],
+        contentEncoding: header(request, 'content-encoding'),
+        bodyLimitBytes: ctx.config.bodyLimitBytes,
+        identity: principal.kind === 'identity' ? principal.document : null,
+        receivedAtMs: ctx.clock.now(),
+      });
+      // What was committed moves /metrics, also when another boot of the request failed.
+      if (counters.length > 0) ctx.metrics.apply(counters);
+      if (error !== undefined) throw error;
       const { body: out, contentType } = encodeExportResponse(responseKind(request), partial);
       return reply.code(200).type(contentType).send(out);
     },
   );
-}
-
-/**
- * Every boot of the request, submitted together so that they share a transaction (the store
- * batches concurrent writes). Each boot is still written whole or not at all: the counters of
- * those written move /metrics even when another failed, and the failure answers the request.
- */
-async function writeBoots(
-  ctx: RouteContext,
-  boots: readonly BootReport[],
-  receivedAtMs: number,
-): Promise<void> {
-  const write = (boot: BootReport) =>
-    storeWrite(`the boot ${boot.instanceId}/${boot.bootId}`, () =>
-      ctx.store.upsertBoot(boot, receivedAtMs),
-    );
-  if (boots.length === 1) {
-    ctx.metrics.apply((await write(boots[0] as BootReport)).counters);
-    return;
-  }
-  let failure: { error: unknown } | null = null;
-  for (const r of await Promise.allSettled(boots.map(write))) {
-    if (r.status === 'fulfilled') ctx.metrics.apply(r.value.counters);
-    else failure ??= { error: r.reason };
-  }
-  if (failure !== null) throw failure.error;
-}
-
-/** The first problems and how many more: a batch of broken boots must not make a huge answer. */
-export function summarize(errors: readonly string[], max = 10): string {
-  const shown = errors.slice(0, max).join('; ');
-  return errors.length > max ? `${shown}; and ${errors.length - max} more` : shown;
 }
 
 /** Errors answer in the request's encoding; JSON when it named none we speak. */
