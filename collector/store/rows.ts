@@ -211,6 +211,8 @@ export const RollupColumns = [
   ...BucketColumns,
 ];
 
+const RollupFirstBucket = RollupColumns.indexOf('b0');
+
 export function rollupValues(d: RollupDelta): SqlValue[] {
   const k = d.key;
   return [
@@ -241,6 +243,28 @@ export function rowToRollup(r: Row): RollupRow {
     count: num(r.count),
     ttrSum: num(r.ttr_sum_ms) / 1000,
     ttrBuckets: BucketColumns.map((c) => num(r[c])),
+  };
+}
+
+/**
+ * A rollup row read as an array, columns in RollupColumns order (SQLite's raw mode): no object
+ * with 27 named properties is built per row, which is most of the cost of reading many rows.
+ */
+export function valuesToRollup(v: readonly unknown[]): RollupRow {
+  const buckets = new Array<number>(BucketColumns.length);
+  for (let i = 0; i < buckets.length; i += 1) buckets[i] = num(v[RollupFirstBucket + i]);
+  return {
+    minuteMs: num(v[0]),
+    amiId: str(v[1]),
+    amiVersion: str(v[2]),
+    region: str(v[3]),
+    asg: str(v[4]),
+    instanceType: str(v[5]),
+    outcome: str(v[6]) as Outcome,
+    reason: str(v[7]) as Reason,
+    count: num(v[8]),
+    ttrSum: num(v[9]) / 1000,
+    ttrBuckets: buckets,
   };
 }
 

@@ -67,10 +67,11 @@ export function prepareStatements(db: Database.Database) {
     deleteEmptyRollup: p(
       `DELETE FROM rollups WHERE ${RollupKeyColumns.map((c) => `${c} = ?`).join(' AND ')} AND count = 0`,
     ),
+    /** Raw mode: arrays in RollupColumns order (valuesToRollup). */
     rollups: p(
-      `SELECT * FROM rollups WHERE minute_ms >= ? AND minute_ms < ?
+      `SELECT ${RollupColumns.join(', ')} FROM rollups WHERE minute_ms >= ? AND minute_ms < ?
        ORDER BY ${RollupKeyColumns.join(', ')}`,
-    ),
+    ).raw(true),
     groups: p(
       `SELECT DISTINCT ami_id, ami_version, region, asg, instance_type FROM rollups
        WHERE minute_ms >= ? ORDER BY ami_id, ami_version, region, asg, instance_type`,

@@ -38,7 +38,7 @@ import {
   rowToGroup,
   rowToImage,
   rowToLaunch,
-  rowToRollup,
+  valuesToRollup,
   type Row,
 } from './rows.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
@@ -236,7 +236,8 @@ export class SqliteStore implements Store {
   }
 
   async rollups(query: RollupQuery): Promise<RollupRow[]> {
-    return (this.q.rollups.all(ms(query.fromMs), ms(query.toMs)) as Row[]).map(rowToRollup);
+    const rows = this.q.rollups.all(ms(query.fromMs), ms(query.toMs)) as unknown[][];
+    return rows.map(valuesToRollup);
   }
 
   async groups(sinceMs: number): Promise<GroupKey[]> {
