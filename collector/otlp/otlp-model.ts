@@ -15,7 +15,7 @@ export type MetricType = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram'
 
 export type Temporality = 'delta' | 'cumulative' | 'unspecified';
 
-interface PointBase {
+export interface PointBase {
   attributes: AttributeMap;
   /** Epoch ms, rounded to the nearest millisecond; 0 when the sender left it unset. */
   startTimeMs: number;

@@ -7,6 +7,7 @@ import type {
   ExponentialHistogramPoint,
   HistogramPoint,
   NumberPoint,
+  PointBase,
   SummaryPoint,
 } from './otlp-model.js';
 
@@ -27,11 +28,18 @@ export function readPoints<T>(c: Cursor, data: Obj, read: PointReader<T>): T[] {
   return out;
 }
 
+/** The fields every data point has (PointBase). */
+function pointBase(c: Cursor, p: Obj): PointBase {
+  return {
+    attributes: readAttributes(c, p, 'attributes'),
+    startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
+    timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
+    flags: c.int32(p.flags, 'flags'),
+  };
+}
+
 export const readNumberPoint: PointReader<NumberPoint> = (c, p) => ({
-  attributes: readAttributes(c, p, 'attributes'),
-  startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
-  timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
-  flags: c.int32(p.flags, 'flags'),
+  ...pointBase(c, p),
   value: isSet(p, 'asDouble')
     ? c.double(p.asDouble, 'asDouble')
     : isSet(p, 'asInt')
@@ -39,28 +47,25 @@ export const readNumberPoint: PointReader<NumberPoint> = (c, p) => ({
       : null,
 });
 
+/** The fields both histogram kinds share (OTLP gives them the same numbers and meaning). */
+function histogramBase(c: Cursor, p: Obj) {
+  return {
+    ...pointBase(c, p),
+    count: c.int64(p.count, 'count'),
+    sum: optionalDouble(c, p, 'sum'),
+    min: optionalDouble(c, p, 'min'),
+    max: optionalDouble(c, p, 'max'),
+  };
+}
+
 export const readHistogramPoint: PointReader<HistogramPoint> = (c, p) => ({
-  attributes: readAttributes(c, p, 'attributes'),
-  startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
-  timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
-  flags: c.int32(p.flags, 'flags'),
-  count: c.int64(p.count, 'count'),
-  sum: optionalDouble(c, p, 'sum'),
+  ...histogramBase(c, p),
   bucketCounts: int64List(c, p.bucketCounts, 'bucketCounts'),
   explicitBounds: doubleList(c, p.explicitBounds, 'explicitBounds'),
-  min: optionalDouble(c, p, 'min'),
-  max: optionalDouble(c, p, 'max'),
 });
 
 export const readExponentialHistogramPoint: PointReader<ExponentialHistogramPoint> = (c, p) => ({
-  attributes: readAttributes(c, p, 'attributes'),
-  startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
-  timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
-  flags: c.int32(p.flags, 'flags'),
-  count: c.int64(p.count, 'count'),
-  sum: optionalDouble(c, p, 'sum'),
-  min: optionalDouble(c, p, 'min'),
-  max: optionalDouble(c, p, 'max'),
+  ...histogramBase(c, p),
   scale: c.int32(p.scale, 'scale'),
   zeroCount: c.int64(p.zeroCount, 'zeroCount'),
   zeroThreshold: c.double(p.zeroThreshold, 'zeroThreshold'),
@@ -83,10 +88,7 @@ export const readSummaryPoint: PointReader<SummaryPoint> = (c, p) => {
   }
   c.leave();
   return {
-    attributes: readAttributes(c, p, 'attributes'),
-    startTimeMs: c.nanosToMs(p.startTimeUnixNano, 'startTimeUnixNano'),
-    timeMs: c.nanosToMs(p.timeUnixNano, 'timeUnixNano'),
-    flags: c.int32(p.flags, 'flags'),
+    ...pointBase(c, p),
     count: c.int64(p.count, 'count'),
     sum: c.double(p.sum, 'sum'),
     quantiles,

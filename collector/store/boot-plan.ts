@@ -6,6 +6,7 @@ import { outcomeTimeMs, type BootReport } from '../../shared/boot-report.js';
 import type { StoredBoot } from '../model.js';
 import { bootCounters, retractionCounters } from './counter-deltas.js';
 import { mergeRollupDeltas, rollupContribution, type RollupDelta } from './rollup-math.js';
+import { reportValues } from './rows.js';
 import type { CounterDelta, UpsertBootResult } from './store.js';
 
 export interface BootWritePlan extends UpsertBootResult {
@@ -54,29 +55,7 @@ export function storedBoot(
 
 /** Every value of the report, in a fixed order: equal texts mean a repeat of the same report. */
 function reportText(b: BootReport): string {
-  const phases = Object.entries(b.phases)
-    .filter(([, v]) => v !== undefined)
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-  return JSON.stringify([
-    b.instanceId,
-    b.bootId,
-    b.firstBoot,
-    b.launchedAt,
-    b.kernelStartedAt ?? null,
-    b.amiId,
-    b.amiName ?? null,
-    b.amiVersion,
-    b.accountId ?? null,
-    b.region,
-    b.availabilityZone ?? null,
-    b.instanceType,
-    b.asg ?? null,
-    b.outcome,
-    b.reason,
-    b.timeToReadySeconds,
-    phases,
-    b.failureDetail ?? null,
-  ]);
+  return JSON.stringify(reportValues(b));
 }
 
 export function sameReport(a: BootReport, b: BootReport): boolean {

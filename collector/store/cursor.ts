@@ -3,6 +3,8 @@
 // The cursor is that key as base64url JSON: opaque to clients, stable while rows are added.
 import { BootwatchError } from '../../shared/errors.js';
 import type { StoredBoot } from '../model.js';
+import { ms, rowToBoot, type Row } from './rows.js';
+import type { BootPage, BootQuery } from './store.js';
 
 export interface BootCursor {
   outcomeAtMs: number;
@@ -51,4 +53,30 @@ export function pageSize(limit: number): number {
     );
   }
   return limit;
+}
+
+/**
+ * The parameters of both engines' queryBoots statement, named for SQLite and in this order for
+ * PostgreSQL's $1..$8. One row more than the page is asked for: its presence says a next page exists.
+ */
+export function bootPageParams(query: BootQuery) {
+  const limit = pageSize(query.limit);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+  return {
+    version: query.amiVersion ?? null,
+    outcome: query.outcome ?? null,
+    reason: query.reason ?? null,
+    since: query.sinceMs === undefined ? null : ms(query.sinceMs),
+    at: after?.outcomeAtMs ?? null,
+    instance: after?.instanceId ?? null,
+    boot: after?.bootId ?? null,
+    limit: limit + 1,
+  };
+}
+
+/** The page from the rows queryBoots returned (at most one more than the page size). */
+export function bootPage(rows: readonly Row[], query: BootQuery): BootPage {
+  const boots = rows.slice(0, query.limit).map(rowToBoot);
+  const last = boots[boots.length - 1];
+  return { boots, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
 }

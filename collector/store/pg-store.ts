@@ -20,7 +20,7 @@ import type {
 import { storedBoot } from './boot-plan.js';
 import { assertCounterLayout } from './counter-families.js';
 import { loadedCounters } from './counter-storage.js';
-import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { bootPage, bootPageParams } from './cursor.js';
 import { GroupCommit } from './group-commit.js';
 import { latestHeartbeats } from './heartbeats.js';
 import { publicLaunch } from './launch-merge.js';
@@ -210,21 +210,8 @@ export class PgStore implements Store {
   }
 
   async queryBoots(query: BootQuery): Promise<BootPage> {
-    const limit = pageSize(query.limit);
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    const rows = await run(this.pool, Sql.queryBoots, [
-      query.amiVersion ?? null,
-      query.outcome ?? null,
-      query.reason ?? null,
-      query.sinceMs === undefined ? null : ms(query.sinceMs),
-      after?.outcomeAtMs ?? null,
-      after?.instanceId ?? null,
-      after?.bootId ?? null,
-      limit + 1,
-    ]);
-    const boots = rows.slice(0, limit).map(rowToBoot);
-    const last = boots[boots.length - 1];
-    return { boots, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    const rows = await run(this.pool, Sql.queryBoots, Object.values(bootPageParams(query)));
+    return bootPage(rows, query);
   }
 
   async rollups(query: RollupQuery): Promise<RollupRow[]> {

@@ -80,18 +80,14 @@ export function onlyAdds(d: RollupDelta): boolean {
   return d.count >= 0 && d.ttrSumMs >= 0 && d.buckets.every((n) => n >= 0);
 }
 
+/** A key's values, in the order of the rollups table's key columns (RollupColumns). */
+export function rollupKeyValues(k: RollupKey): [number, ...string[]] {
+  return [k.minuteMs, k.amiId, k.amiVersion, k.region, k.asg, k.instanceType, k.outcome, k.reason];
+}
+
 /** A stable text form of a key, for merging and for a lock order shared by every writer. */
 export function rollupKeyString(k: RollupKey): string {
-  return seriesKey([
-    String(k.minuteMs),
-    k.amiId,
-    k.amiVersion,
-    k.region,
-    k.asg,
-    k.instanceType,
-    k.outcome,
-    k.reason,
-  ]);
+  return seriesKey(rollupKeyValues(k).map(String));
 }
 
 function isEmpty(d: RollupDelta): boolean {

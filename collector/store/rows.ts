@@ -6,7 +6,7 @@ import type { Outcome, Reason } from '../../shared/conventions.js';
 import { BootwatchError } from '../../shared/errors.js';
 import type { GroupKey, ImageRecord, RollupRow, StoredBoot } from '../model.js';
 import type { LaunchRow } from './launch-merge.js';
-import type { RollupDelta } from './rollup-math.js';
+import { rollupKeyValues, type RollupDelta } from './rollup-math.js';
 
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | boolean | null;
@@ -54,13 +54,20 @@ export const BootColumns = [
   'outcome_at_ms',
 ] as const;
 
-export function bootValues(b: StoredBoot): SqlValue[] {
+/**
+ * The values of a report itself, in BootColumns order without launched_at_ms (derived from
+ * launched_at). Phases are JSON with sorted keys, so that equal lists mean the same report:
+ * boot-plan.ts compares them to tell a repeat from an update.
+ */
+export function reportValues(b: BootReport): SqlValue[] {
+  const phases = Object.entries(b.phases)
+    .filter(([, v]) => v !== undefined)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   return [
     b.instanceId,
     b.bootId,
     b.firstBoot,
     b.launchedAt,
-    Date.parse(b.launchedAt),
     b.kernelStartedAt ?? null,
     b.amiId,
     b.amiName ?? null,
@@ -73,12 +80,18 @@ export function bootValues(b: StoredBoot): SqlValue[] {
     b.outcome,
     b.reason,
     b.timeToReadySeconds,
-    JSON.stringify(b.phases),
+    JSON.stringify(Object.fromEntries(phases)),
     b.failureDetail ?? null,
-    b.source,
-    ms(b.receivedAtMs),
-    ms(b.outcomeAtMs),
   ];
+}
+
+const LaunchedAtMsColumn = BootColumns.indexOf('launched_at_ms');
+
+export function bootValues(b: StoredBoot): SqlValue[] {
+  const values = reportValues(b);
+  values.splice(LaunchedAtMsColumn, 0, Date.parse(b.launchedAt));
+  values.push(b.source, ms(b.receivedAtMs), ms(b.outcomeAtMs));
+  return values;
 }
 
 const num = (v: unknown): number => Number(v);
@@ -214,16 +227,8 @@ export const RollupColumns = [
 const RollupFirstBucket = RollupColumns.indexOf('b0');
 
 export function rollupValues(d: RollupDelta): SqlValue[] {
-  const k = d.key;
   return [
-    k.minuteMs,
-    k.amiId,
-    k.amiVersion,
-    k.region,
-    k.asg,
-    k.instanceType,
-    k.outcome,
-    k.reason,
+    ...rollupKeyValues(d.key),
     d.count,
     d.ttrSumMs,
     ...BucketColumns.map((_, i) => d.buckets[i] ?? 0),
@@ -231,19 +236,7 @@ export function rollupValues(d: RollupDelta): SqlValue[] {
 }
 
 export function rowToRollup(r: Row): RollupRow {
-  return {
-    minuteMs: num(r.minute_ms),
-    amiId: str(r.ami_id),
-    amiVersion: str(r.ami_version),
-    region: str(r.region),
-    asg: str(r.asg),
-    instanceType: str(r.instance_type),
-    outcome: str(r.outcome) as Outcome,
-    reason: str(r.reason) as Reason,
-    count: num(r.count),
-    ttrSum: num(r.ttr_sum_ms) / 1000,
-    ttrBuckets: BucketColumns.map((c) => num(r[c])),
-  };
+  return valuesToRollup(RollupColumns.map((c) => r[c]));
 }
 
 /**

@@ -25,7 +25,7 @@ import type {
 import { storedBoot } from './boot-plan.js';
 import { assertCounterLayout } from './counter-families.js';
 import { loadedCounters } from './counter-storage.js';
-import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { bootPage, bootPageParams } from './cursor.js';
 import { GroupCommit } from './group-commit.js';
 import { latestHeartbeats } from './heartbeats.js';
 import { publicLaunch } from './launch-merge.js';
@@ -218,21 +218,8 @@ export class SqliteStore implements Store {
   }
 
   async queryBoots(query: BootQuery): Promise<BootPage> {
-    const limit = pageSize(query.limit);
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    const rows = this.q.queryBoots.all({
-      version: query.amiVersion ?? null,
-      outcome: query.outcome ?? null,
-      reason: query.reason ?? null,
-      since: query.sinceMs === undefined ? null : ms(query.sinceMs),
-      at: after?.outcomeAtMs ?? null,
-      instance: after?.instanceId ?? null,
-      boot: after?.bootId ?? null,
-      limit: limit + 1,
-    }) as Row[];
-    const boots = rows.slice(0, limit).map(rowToBoot);
-    const last = boots[boots.length - 1];
-    return { boots, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    const rows = this.q.queryBoots.all(bootPageParams(query)) as Row[];
+    return bootPage(rows, query);
   }
 
   async rollups(query: RollupQuery): Promise<RollupRow[]> {

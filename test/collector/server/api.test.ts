@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeStores } from '../../support/stores.js';
-import { buildCollector } from '../../../collector/server.js';
 import type { Store } from '../../../collector/store/store.js';
 import { ManualClock } from '../../../shared/clock.js';
 import {
@@ -13,7 +12,6 @@ import {
   storeSnapshot,
   testApp,
   testBoot,
-  testConfig,
   withOverrides,
 } from './harness.js';
 
@@ -298,12 +296,7 @@ describeStores('collector API', (harness, engine) => {
           throw new TypeError("Cannot read properties of undefined (reading 'secret')");
         },
       });
-      app = await buildCollector({
-        config: testConfig(),
-        store: broken,
-        clock,
-        processMetrics: false,
-      });
+      app = await testApp(broken, clock);
       const res = await app.inject({ url: '/api/v1/images', headers: adminAuth });
       expect(res.statusCode).toBe(500);
       expect(res.json().error.code).toBe('BW_INTERNAL');

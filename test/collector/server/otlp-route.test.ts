@@ -9,7 +9,6 @@ import {
   identityHeaders,
   makeIdentityAuthority,
 } from '../../support/identity-keys.js';
-import { buildCollector } from '../../../collector/server.js';
 import {
   otlpJson,
   otlpStatus,
@@ -17,7 +16,6 @@ import {
   storeSnapshot,
   testApp,
   testBoot,
-  testConfig,
   withOverrides,
 } from './harness.js';
 
@@ -195,12 +193,7 @@ describeStores('POST /v1/metrics', (harness) => {
         return store.upsertBoot(...args);
       },
     });
-    app = await buildCollector({
-      config: testConfig({ max_in_flight: 1 }),
-      store: slow,
-      clock,
-      processMetrics: false,
-    });
+    app = await testApp(slow, clock, { max_in_flight: 1 });
     const first = postOtlp(app, otlpJson([testBoot()]));
     await inside;
     const second = await postOtlp(app, otlpJson([testBoot({ instanceId: 'i-0000000000000002' })]));
@@ -237,12 +230,7 @@ describeStores('POST /v1/metrics', (harness) => {
         return store.upsertBoot(report, at);
       },
     });
-    app = await buildCollector({
-      config: testConfig(),
-      store: failing,
-      clock,
-      processMetrics: false,
-    });
+    app = await testApp(failing, clock);
     const good = testBoot({ instanceId: 'i-000000000000000a1' });
     const bad = testBoot({ instanceId: 'i-00000000000000bad' });
     const res = await postOtlp(app, otlpJson([good, bad]));
@@ -265,12 +253,7 @@ describeStores('POST /v1/metrics', (harness) => {
         throw new Error('SQLITE_FULL: database or disk is full');
       },
     });
-    app = await buildCollector({
-      config: testConfig(),
-      store: failing,
-      clock,
-      processMetrics: false,
-    });
+    app = await testApp(failing, clock);
     const res = await postOtlp(app, otlpJson([testBoot()]));
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
@@ -286,12 +269,7 @@ describeStores('POST /v1/metrics with signed identity documents', (harness) => {
 
   beforeEach(async () => {
     store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await buildCollector({
-      config: testConfig({ token: null, identity_cert_dir: authority.certDir }),
-      store,
-      clock,
-      processMetrics: false,
-    });
+    app = await testApp(store, clock, { token: null, identity_cert_dir: authority.certDir });
   });
   afterEach(() => app.close());
 
