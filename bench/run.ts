@@ -7,6 +7,7 @@
 // instead of latest.*. The run is bounded: a section that would start with less of
 // BENCH_BUDGET_MINUTES (default 15) left than it needs is skipped, and the report says so; the SLO
 // section runs last and sizes itself to what is left.
+// Sections: agent decode ingest memory load slo.
 // Parameters, all from the environment:
 //   BENCH_AGENT_RUNS (15)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
 //   BENCH_MEMORY_BOOTS (1000000)  BENCH_LOAD_RATES (500,1000,2000,4000)  BENCH_LOAD_SECONDS (10)
@@ -14,6 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchAgent } from './agent-bench.js';
+import { benchDecode } from './decode-bench.js';
 import { benchIngest, benchMemory } from './ingest-bench.js';
 import { benchLoad } from './load-bench.js';
 import { benchSlo, formatSloBench } from './slo-bench.js';
@@ -99,6 +101,24 @@ await section('agent', 20_000, async () => {
       '',
       `Own work (agent - bare) / bare, wall medians: **${a.ownWorkRatio.toFixed(2)}x** (target <= 2). ` +
         `Bundle: **${(a.bundleBytes / 1024).toFixed(0)} KiB** (target <= 2048). Reports acknowledged: ${a.reports}/${a.runs}.`,
+      '',
+    ],
+  };
+});
+
+await section('decode', 10_000, async () => {
+  const figures = [await benchDecode('json'), await benchDecode('protobuf')];
+  return {
+    json: figures,
+    md: [
+      "## Decode: the collector's OTLP reading vs the parser under it (same process)",
+      '',
+      '| encoding | body bytes | parser µs (JSON.parse / protobufjs) | decode + extract µs | ratio |',
+      '|---|---|---|---|---|',
+      ...figures.map(
+        (f) =>
+          `| ${f.encoding} | ${f.bodyBytes} | ${fmt(f.parseUs, 1)} | ${fmt(f.decodeUs, 1)} | **${f.ratio.toFixed(2)}** |`,
+      ),
       '',
     ],
   };

@@ -13,7 +13,9 @@ export function startServer(
   env: NodeJS.ProcessEnv = {},
 ): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/servers.mjs', kind], {
+    // BENCH_NODE_ARGS: node flags for the servers, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...nodeArgs, 'bench/servers.mjs', kind], {
       env: { ...process.env, BOOTWATCH_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -28,7 +28,11 @@ export function readPoints<T>(c: Cursor, data: Obj, read: PointReader<T>): T[] {
   return out;
 }
 
-/** The fields every data point has (PointBase). */
+/**
+ * The fields every data point has (PointBase), in an object the point readers extend in place:
+ * properties added in the same order give every point of a kind the same hidden class, where
+ * spreading a base object into a new literal made decoding three times slower.
+ */
 function pointBase(c: Cursor, p: Obj): PointBase {
   return {
     attributes: readAttributes(c, p, 'attributes'),
@@ -38,40 +42,42 @@ function pointBase(c: Cursor, p: Obj): PointBase {
   };
 }
 
-export const readNumberPoint: PointReader<NumberPoint> = (c, p) => ({
-  ...pointBase(c, p),
-  value: isSet(p, 'asDouble')
+export const readNumberPoint: PointReader<NumberPoint> = (c, p) => {
+  const point = pointBase(c, p) as NumberPoint;
+  point.value = isSet(p, 'asDouble')
     ? c.double(p.asDouble, 'asDouble')
     : isSet(p, 'asInt')
       ? c.int64(p.asInt, 'asInt')
-      : null,
-});
+      : null;
+  return point;
+};
 
 /** The fields both histogram kinds share (OTLP gives them the same numbers and meaning). */
-function histogramBase(c: Cursor, p: Obj) {
-  return {
-    ...pointBase(c, p),
-    count: c.int64(p.count, 'count'),
-    sum: optionalDouble(c, p, 'sum'),
-    min: optionalDouble(c, p, 'min'),
-    max: optionalDouble(c, p, 'max'),
-  };
+function histogramBase<T extends HistogramPoint | ExponentialHistogramPoint>(c: Cursor, p: Obj): T {
+  const point = pointBase(c, p) as T;
+  point.count = c.int64(p.count, 'count');
+  point.sum = optionalDouble(c, p, 'sum');
+  point.min = optionalDouble(c, p, 'min');
+  point.max = optionalDouble(c, p, 'max');
+  return point;
 }
 
-export const readHistogramPoint: PointReader<HistogramPoint> = (c, p) => ({
-  ...histogramBase(c, p),
-  bucketCounts: int64List(c, p.bucketCounts, 'bucketCounts'),
-  explicitBounds: doubleList(c, p.explicitBounds, 'explicitBounds'),
-});
+export const readHistogramPoint: PointReader<HistogramPoint> = (c, p) => {
+  const point = histogramBase<HistogramPoint>(c, p);
+  point.bucketCounts = int64List(c, p.bucketCounts, 'bucketCounts');
+  point.explicitBounds = doubleList(c, p.explicitBounds, 'explicitBounds');
+  return point;
+};
 
-export const readExponentialHistogramPoint: PointReader<ExponentialHistogramPoint> = (c, p) => ({
-  ...histogramBase(c, p),
-  scale: c.int32(p.scale, 'scale'),
-  zeroCount: c.int64(p.zeroCount, 'zeroCount'),
-  zeroThreshold: c.double(p.zeroThreshold, 'zeroThreshold'),
-  positive: readBuckets(c, p.positive, 'positive'),
-  negative: readBuckets(c, p.negative, 'negative'),
-});
+export const readExponentialHistogramPoint: PointReader<ExponentialHistogramPoint> = (c, p) => {
+  const point = histogramBase<ExponentialHistogramPoint>(c, p);
+  point.scale = c.int32(p.scale, 'scale');
+  point.zeroCount = c.int64(p.zeroCount, 'zeroCount');
+  point.zeroThreshold = c.double(p.zeroThreshold, 'zeroThreshold');
+  point.positive = readBuckets(c, p.positive, 'positive');
+  point.negative = readBuckets(c, p.negative, 'negative');
+  return point;
+};
 
 export const readSummaryPoint: PointReader<SummaryPoint> = (c, p) => {
   const list = c.array(p.quantileValues, 'quantileValues');
@@ -87,12 +93,11 @@ export const readSummaryPoint: PointReader<SummaryPoint> = (c, p) => {
     c.leave();
   }
   c.leave();
-  return {
-    ...pointBase(c, p),
-    count: c.int64(p.count, 'count'),
-    sum: c.double(p.sum, 'sum'),
-    quantiles,
-  };
+  const point = pointBase(c, p) as SummaryPoint;
+  point.count = c.int64(p.count, 'count');
+  point.sum = c.double(p.sum, 'sum');
+  point.quantiles = quantiles;
+  return point;
 };
 
 function optionalDouble(c: Cursor, p: Obj, key: string): number | undefined {
