@@ -31,6 +31,7 @@ export const CollectorConfigSchema = Type.Object(
     body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
     max_in_flight: Type.Integer({ minimum: 1, maximum: 100_000 }),
     label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    group_label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
     heartbeat_window: Duration,
     slo_file: OptionalText,
     log_level: Type.Union(LogLevels.map((l) => Type.Literal(l))),
@@ -54,6 +55,7 @@ export const CollectorDefaults: RawConfig = {
   body_limit: 4 * 1024 * 1024, // bytes, after decompression; or a string like 4MiB
   max_in_flight: 256, // OTLP requests being ingested at once before 503 + Retry-After
   label_cap: 50, // distinct ami_version (and ami_id) label values on /metrics; the rest -> other
+  group_label_cap: 200, // distinct region, asg and instance_type values on /metrics, each; the rest -> other
   heartbeat_window: '5m', // an agent heartbeating within this window counts as reporting
   slo_file: null, // SLO definitions (read by the SLO engine); null: built-in defaults
   log_level: 'info', // pino level
@@ -74,6 +76,7 @@ export interface CollectorConfig {
   readonly bodyLimitBytes: number;
   readonly maxInFlight: number;
   readonly labelCap: number;
+  readonly groupLabelCap: number;
   readonly heartbeatWindowMs: number;
   readonly sloFile: string | null;
   readonly logLevel: (typeof LogLevels)[number];
@@ -81,7 +84,11 @@ export interface CollectorConfig {
 
 type Field = keyof RawConfig;
 const Fields = Object.keys(CollectorDefaults) as Field[];
-const IntegerFields: ReadonlySet<Field> = new Set(['max_in_flight', 'label_cap']);
+const IntegerFields: ReadonlySet<Field> = new Set([
+  'max_in_flight',
+  'label_cap',
+  'group_label_cap',
+]);
 
 /** The environment variable that sets a field: `report_deadline` -> BOOTWATCH_REPORT_DEADLINE. */
 export function envName(field: string): string {
@@ -144,6 +151,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     bodyLimitBytes: parseSize(cfg.body_limit, at('body_limit')),
     maxInFlight: cfg.max_in_flight,
     labelCap: cfg.label_cap,
+    groupLabelCap: cfg.group_label_cap,
     heartbeatWindowMs: positiveDuration(cfg.heartbeat_window, at('heartbeat_window')),
     sloFile: cfg.slo_file,
     logLevel: cfg.log_level,

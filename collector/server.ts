@@ -78,6 +78,7 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   let logged = false;
   const metrics = buildCollectorMetrics({
     labelCap: config.labelCap,
+    groupLabelCap: config.groupLabelCap,
     coverage: async () => {
       const coverage = await store.coverage(clock.now() - config.heartbeatWindowMs);
       logged = false;

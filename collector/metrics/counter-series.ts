@@ -24,30 +24,53 @@ interface Series {
   buckets: number[];
 }
 
+/** The labels whose values come from agents and events, bounded on /metrics by a LabelFolder. */
+export const CappedLabels = [
+  PromLabel.amiVersion,
+  PromLabel.amiId,
+  PromLabel.region,
+  PromLabel.asg,
+  PromLabel.instanceType,
+] as const;
+export type CappedLabel = (typeof CappedLabels)[number];
+
+/** Label values seen most recently first, per capped label (recent-labels.ts). */
+export type RecentLabelValues = Partial<Record<CappedLabel, string[]>>;
+
+export interface LabelCaps {
+  /** Distinct ami_version and ami_id values. */
+  versions: number;
+  /** Distinct region, asg and instance_type values, each. */
+  groups: number;
+}
+
 interface FamilySeries {
   family: Family;
-  /** Where ami_version and ami_id are among the family's labels (-1: not a label of it). */
-  versionAt: number;
-  amiIdAt: number;
+  /** Where each capped label is among the family's labels (-1: not a label of it). */
+  at: Record<CappedLabel, number>;
   series: Map<string, Series>;
 }
 
 export class CounterSeries {
   private readonly byFamily = new Map<string, FamilySeries>();
-  private readonly versions: LabelFolder;
-  private readonly amiIds: LabelFolder;
+  private readonly folders: Record<CappedLabel, LabelFolder>;
 
-  constructor(labelCap: number) {
-    // DESIGN.md: unknown or excess AMI versions fold into `other`.
-    this.versions = new LabelFolder(labelCap, new Set([UnknownVersion]));
-    this.amiIds = new LabelFolder(labelCap);
+  constructor(caps: LabelCaps | number) {
+    const { versions, groups } = typeof caps === 'number' ? { versions: caps, groups: caps } : caps;
+    // DESIGN.md: unknown or excess AMI versions fold into `other`. An empty region, asg or
+    // instance type (not known, or no Auto Scaling group) is exported as it is.
+    const empty = new Set(['']);
+    this.folders = {
+      [PromLabel.amiVersion]: new LabelFolder(versions, new Set([UnknownVersion])),
+      [PromLabel.amiId]: new LabelFolder(versions),
+      [PromLabel.region]: new LabelFolder(groups, undefined, empty),
+      [PromLabel.asg]: new LabelFolder(groups, undefined, empty),
+      [PromLabel.instanceType]: new LabelFolder(groups, undefined, empty),
+    };
     for (const family of Families) {
-      this.byFamily.set(family.name, {
-        family,
-        versionAt: family.labels.indexOf(PromLabel.amiVersion),
-        amiIdAt: family.labels.indexOf(PromLabel.amiId),
-        series: new Map(),
-      });
+      const at = {} as Record<CappedLabel, number>;
+      for (const label of CappedLabels) at[label] = family.labels.indexOf(label);
+      this.byFamily.set(family.name, { family, at, series: new Map() });
     }
   }
 
@@ -55,17 +78,15 @@ export class CounterSeries {
    * Loads persisted absolute values (loadCounters returns them as deltas from zero). The label
    * values given most recent first keep their names; the rest of those in `counters` fold.
    */
-  seed(counters: readonly CounterDelta[], recent: { versions: string[]; amiIds: string[] }): void {
-    const versions: string[] = [];
-    const amiIds: string[] = [];
-    for (const c of counters) {
-      const f = this.byFamily.get(c.family);
-      if (f === undefined) continue;
-      if (f.versionAt >= 0) versions.push(c.labels[f.versionAt] ?? '');
-      if (f.amiIdAt >= 0) amiIds.push(c.labels[f.amiIdAt] ?? '');
+  seed(counters: readonly CounterDelta[], recent: RecentLabelValues): void {
+    for (const label of CappedLabels) {
+      const stored: string[] = [];
+      for (const c of counters) {
+        const i = this.byFamily.get(c.family)?.at[label] ?? -1;
+        if (i >= 0) stored.push(c.labels[i] ?? '');
+      }
+      this.folders[label].seed([...(recent[label] ?? []), ...stored.sort()]);
     }
-    this.versions.seed([...recent.versions, ...versions.sort()]);
-    this.amiIds.seed([...recent.amiIds, ...amiIds.sort()]);
     for (const c of counters) this.add(c);
   }
 
@@ -74,8 +95,10 @@ export class CounterSeries {
     for (const d of deltas) {
       const f = this.byFamily.get(d.family);
       if (f === undefined) continue;
-      if (f.versionAt >= 0) this.versions.touch(d.labels[f.versionAt] ?? '');
-      if (f.amiIdAt >= 0) this.amiIds.touch(d.labels[f.amiIdAt] ?? '');
+      for (const label of CappedLabels) {
+        const i = f.at[label];
+        if (i >= 0) this.folders[label].touch(d.labels[i] ?? '');
+      }
       this.add(d);
     }
   }
@@ -128,16 +151,15 @@ export class CounterSeries {
 
   private fold(f: FamilySeries, values: readonly string[]): string[] {
     const out = [...values];
-    let versionFolded = false;
-    if (f.versionAt >= 0) {
-      const version = this.versions.fold(values[f.versionAt] ?? '');
-      out[f.versionAt] = version;
-      versionFolded = version === OtherLabelValue;
+    for (const label of CappedLabels) {
+      const i = f.at[label];
+      if (i >= 0) out[i] = this.folders[label].fold(values[i] ?? '');
     }
     // An AMI id of a folded version folds too: the pair would otherwise still be unbounded.
-    if (f.amiIdAt >= 0) {
-      out[f.amiIdAt] = versionFolded ? OtherLabelValue : this.amiIds.fold(values[f.amiIdAt] ?? '');
-    }
+    const version = f.at[PromLabel.amiVersion];
+    const amiId = f.at[PromLabel.amiId];
+    if (version >= 0 && amiId >= 0 && out[version] === OtherLabelValue)
+      out[amiId] = OtherLabelValue;
     return out;
   }
 }

@@ -1,8 +1,10 @@
-// Bounds the distinct values of one label (ami_version, ami_id) on /metrics. At most `cap` values
-// are exported as themselves; empty values, always-folded values and the excess are exported as
-// `other`. Which values keep their name: the most recently written ones (an AMI pipeline that
-// bakes daily would otherwise see every new version folded after `cap` days, which is exactly the
-// version a release decision looks at).
+// Bounds the distinct values of one label (ami_version, ami_id, region, asg, instance_type) on
+// /metrics. At most `cap` values are exported as themselves; the empty value, always-folded values
+// and the excess are exported as `other`, except values the label keeps (an empty asg: an instance
+// outside any Auto Scaling group), which pass through and take no place under the cap. Which
+// values keep their name: the most recently written ones (an AMI pipeline that bakes daily would
+// otherwise see every new version folded after `cap` days, which is exactly the version a release
+// decision looks at).
 //
 // Invariant: a value that was once folded stays folded for the life of the process. Counters are
 // exported as sums over raw series; moving a value out of `other` would make `other` go down,
@@ -22,6 +24,7 @@ export class LabelFolder {
   constructor(
     private readonly cap: number,
     private readonly alwaysFold: ReadonlySet<string> = new Set(),
+    private readonly keep: ReadonlySet<string> = new Set(),
   ) {}
 
   /**
@@ -29,7 +32,7 @@ export class LabelFolder {
    * fold. Call once, before any touch().
    */
   seed(mostRecentFirst: readonly string[]): void {
-    const distinct = [...new Set(mostRecentFirst)].filter((v) => !this.foldsAlways(v));
+    const distinct = [...new Set(mostRecentFirst)].filter((v) => !this.exempt(v));
     distinct
       .slice(0, this.cap)
       .reverse()
@@ -41,7 +44,7 @@ export class LabelFolder {
   touch(value: string): void {
     if (value === this.last) return;
     this.last = value;
-    if (this.foldsAlways(value) || this.folded.has(value)) return;
+    if (this.exempt(value) || this.folded.has(value)) return;
     if (this.admitted.delete(value)) {
       this.admitted.set(value, true);
       return;
@@ -58,7 +61,7 @@ export class LabelFolder {
 
   /** The exported label value. */
   fold(value: string): string {
-    return this.admitted.has(value) ? value : OtherLabelValue;
+    return this.admitted.has(value) || this.keep.has(value) ? value : OtherLabelValue;
   }
 
   /** The values exported as themselves, least recently written first. */
@@ -66,7 +69,13 @@ export class LabelFolder {
     return [...this.admitted.keys()];
   }
 
-  private foldsAlways(value: string): boolean {
-    return value === '' || value === OtherLabelValue || this.alwaysFold.has(value);
+  /** Values that neither take a place nor lose one: always folded, or always kept. */
+  private exempt(value: string): boolean {
+    return (
+      value === '' ||
+      value === OtherLabelValue ||
+      this.alwaysFold.has(value) ||
+      this.keep.has(value)
+    );
   }
 }

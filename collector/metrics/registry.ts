@@ -26,7 +26,10 @@ export interface CollectorMetrics {
 }
 
 export interface MetricsOptions {
+  /** Distinct ami_version and ami_id values on /metrics. */
   labelCap: number;
+  /** Distinct region, asg and instance_type values, each (default: labelCap). */
+  groupLabelCap?: number;
   /** Read at scrape time; a failure keeps the last values (and is reported through onError). */
   coverage: () => Promise<Coverage>;
   onError?: (e: unknown) => void;
@@ -36,7 +39,10 @@ export interface MetricsOptions {
 
 export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics {
   const registry = new Registry();
-  const series = new CounterSeries(options.labelCap);
+  const series = new CounterSeries({
+    versions: options.labelCap,
+    groups: options.groupLabelCap ?? options.labelCap,
+  });
 
   // Every family is registered up front so that HELP/TYPE are there before the first boot.
   for (const family of Families) registry.registerMetric(persistedMetric(family, series));

@@ -48,6 +48,7 @@ describe('collector configuration', () => {
       bodyLimitBytes: 4 * 1024 * 1024,
       maxInFlight: 256,
       labelCap: 50,
+      groupLabelCap: 200,
       heartbeatWindowMs: 5 * 60_000,
       sloFile: null,
       logLevel: 'info',
@@ -71,6 +72,7 @@ describe('collector configuration', () => {
         BOOTWATCH_ALLOW_ANONYMOUS: 'true',
         BOOTWATCH_MAX_IN_FLIGHT: '8',
         BOOTWATCH_REPLICA_ID: 'r1',
+        BOOTWATCH_GROUP_LABEL_CAP: '3',
       },
       undefined,
     );
@@ -82,6 +84,7 @@ describe('collector configuration', () => {
     expect(c.allowAnonymous).toBe(true);
     expect(c.maxInFlight).toBe(8);
     expect(c.replicaId).toBe('r1');
+    expect(c.groupLabelCap).toBe(3);
   });
 
   it('is deep-frozen', () => {

@@ -108,6 +108,36 @@ describe('CounterSeries', () => {
     ]);
   });
 
+  it('bounds region, asg and instance_type by their own cap, keeping an empty asg as it is', () => {
+    const s = new CounterSeries({ versions: 10, groups: 2 });
+    const asgs = ['web-a', 'web-b', '', 'web-c'];
+    asgs.forEach((asg, i) =>
+      s.apply(
+        bootsTotal(
+          bootCounters(
+            boot({ instanceId: `i-${i}`, asg, region: `r-${i}`, instanceType: `t${i}.large` }),
+          ),
+        ),
+      ),
+    );
+    const values = s.exported(family(PromMetric.bootsTotal));
+    const exported = (label: string) => values.map((v) => v.labels[label]).sort();
+    // web-a was the least recently written of three named groups: it folds, the empty asg does not.
+    expect(exported('asg')).toEqual(['', 'other', 'web-b', 'web-c']);
+    expect(exported('region')).toEqual(['other', 'other', 'r-2', 'r-3']);
+    expect(exported('instance_type')).toEqual(['other', 'other', 't2.large', 't3.large']);
+    expect(values.reduce((n, v) => n + v.value, 0)).toBe(4);
+  });
+
+  it('seeds every capped label from the most recent values first', () => {
+    const s = new CounterSeries({ versions: 10, groups: 1 });
+    const old = bootCounters(boot({ asg: 'old' }));
+    const recent = bootCounters(boot({ instanceId: 'i-2', asg: 'recent' }));
+    s.seed(mergeCounterDeltas(bootsTotal([...old, ...recent])), { asg: ['recent'] });
+    const values = s.exported(family(PromMetric.bootsTotal));
+    expect(values.map((v) => v.labels.asg).sort()).toEqual(['other', 'recent']);
+  });
+
   it('ignores negative deltas: counters never go down', () => {
     const s = new CounterSeries(5);
     s.apply([launch('a', 2)]);
@@ -222,7 +252,7 @@ describe('the /metrics registry', () => {
     }
     const after = buildCollectorMetrics({ labelCap: 50, coverage, processMetrics: false });
     // As loadCounters returns them: one total per series, sorted by family and labels.
-    after.series.seed(mergeCounterDeltas(persisted), { versions: [], amiIds: [] });
+    after.series.seed(mergeCounterDeltas(persisted), {});
     const lines = async (m: typeof before) => (await m.registry.metrics()).split('\n').sort();
     expect(await lines(after)).toEqual(await lines(before));
   });
