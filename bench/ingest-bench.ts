@@ -1,7 +1,10 @@
 // Collector ingest throughput with durable writes, beside a bare Fastify echo route in the same
 // run: autocannon posts distinct OTLP boot reports (every request a new boot) to each server, in
 // a process of its own, interleaved, repeated. Target (issue 3): the collector serves at least 0.5x
-// the echo's requests per second. Also: collector RSS after ingesting 1M boots.
+// the echo's requests per second. Between the two, a decode-only server (the echo route that reads
+// the body as the collector does and stores nothing) shows the ceiling that reading the agent's
+// body sets: no store, however fast, takes the collector past it. Also: collector RSS after
+// ingesting 1M boots.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,11 +53,15 @@ export interface IngestFigures {
   encoding: 'json' | 'protobuf';
   engine: 'sqlite' | 'postgres';
   echoRps: Summary;
+  /** The decode-only server: HTTP + decode + boot extraction, nothing stored. */
+  decodeRps: Summary;
   collectorRps: Summary;
   echoP99Ms: Summary;
   collectorP99Ms: Summary;
   /** collector / echo, on medians. Target >= 0.5. */
   ratio: number;
+  /** decode-only / echo, on medians: the most any collector that reads the body can reach. */
+  decodeRatio: number;
   failures: number;
 }
 
@@ -74,6 +81,7 @@ export async function benchIngest(options: {
   if (options.engine === 'postgres' && !pgStore) return null;
   const bodies = await bootBodies(options.encoding);
   const echo = await startServer('echo');
+  const decode = await startServer('decode');
   const collector = await startServer('collector', {
     BOOTWATCH_LISTEN: '127.0.0.1:0',
     BOOTWATCH_STORE: pgStore?.url ?? join(dir, 'bootwatch.db'),
@@ -81,29 +89,35 @@ export async function benchIngest(options: {
     BOOTWATCH_MAX_IN_FLIGHT: '10000',
   });
   const e: LoadResult[] = [];
+  const d: LoadResult[] = [];
   const c: LoadResult[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       e.push(await load(echo.url, bodies, seconds, connections));
+      d.push(await load(decode.url, bodies, seconds, connections));
       c.push(await load(collector.url, bodies, seconds, connections));
     }
   } finally {
     await echo.stop();
+    await decode.stop();
     await collector.stop();
     await pgStore?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
   const echoRps = summarize(e.map((x) => x.rps));
   const collectorRps = summarize(c.map((x) => x.rps));
+  const decodeRps = summarize(d.map((x) => x.rps));
   return {
     encoding: options.encoding,
     engine: options.engine,
     echoRps,
+    decodeRps,
     collectorRps,
     echoP99Ms: summarize(e.map((x) => x.p99Ms)),
     collectorP99Ms: summarize(c.map((x) => x.p99Ms)),
     ratio: collectorRps.median / echoRps.median,
-    failures: c.reduce((n, x) => n + x.non2xx + x.errors, 0),
+    decodeRatio: decodeRps.median / echoRps.median,
+    failures: [...c, ...d].reduce((n, x) => n + x.non2xx + x.errors, 0),
   };
 }
 

@@ -9,7 +9,7 @@ export interface Server {
 }
 
 export function startServer(
-  kind: 'echo' | 'collector',
+  kind: 'echo' | 'decode' | 'collector',
   env: NodeJS.ProcessEnv = {},
 ): Promise<Server> {
   return new Promise((resolve, reject) => {
