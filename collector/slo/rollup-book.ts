@@ -1,8 +1,8 @@
 // The rollups the SLO engine reads, kept in memory per family (family.ts) so that an evaluation
 // costs the same for ten thousand or ten million stored boots.
 //
-// - load(): reads the longest window in chunks (at start and, to catch very late corrections,
-//   every hour). Minutes older than the correction horizon (2 hours) are settled: never re-read,
+// - load(): reads the longest window in chunks sized to hold the event loop about 20 ms each (at
+//   start and, to catch very late corrections, every hour, in the background: slo-engine.ts). Minutes older than the correction horizon (2 hours) are settled: never re-read,
 //   and their sums over each window kept current as the windows move (settled-counts.ts).
 // - refresh(), at each evaluation, reads a bounded number of minutes, whatever the boot rate:
 //   the minutes leaving the horizon (read one last time, then settled), the newest minutes (where
@@ -25,7 +25,7 @@ export interface RollupBookOptions {
   freshMinutes?: number;
   /** Minutes of the older horizon re-read per refresh (the sweep's block). */
   sweepBlockMinutes?: number;
-  /** Minutes read per query when loading. */
+  /** Minutes read per query when loading; unset: sized as it goes (nextChunkMinutes). */
   chunkMinutes?: number;
   /** True once the engine is stopping: a long load gives up between two chunks. */
   stopping?: () => boolean;
@@ -33,8 +33,28 @@ export interface RollupBookOptions {
 
 export const RollupBookDefaults = {
   freshMinutes: 3,
-  chunkMinutes: 360,
+  /** The first read of a load; the next ones are sized to take about chunkTargetMs each. */
+  firstChunkMinutes: 60,
+  maxChunkMinutes: 1440,
+  chunkTargetMs: 20,
 } as const;
+
+/**
+ * Minutes for the next read of a load, from how long the last one took (its read and settling).
+ * A read of SQLite and the settling run on the event loop without a break: at ten million boots
+ * six hours of rollups held it for 300 ms, and every request waited. Sized to the target, each
+ * read holds it about 20 ms whatever the fleet, and a small store still loads in a few reads.
+ */
+export function nextChunkMinutes(
+  minutes: number,
+  elapsedMs: number,
+  targetMs: number = RollupBookDefaults.chunkTargetMs,
+): number {
+  const scaled = Math.floor((minutes * targetMs) / Math.max(elapsedMs, 0.1));
+  // At most 4x larger at a time: one read that happened to find few rows must not make the
+  // next one huge.
+  return Math.max(1, Math.min(RollupBookDefaults.maxChunkMinutes, 4 * minutes, scaled));
+}
 
 /** The window of `minutes` ending with the current minute: [now - minutes + 1, now]. */
 export function windowRange(nowMinute: number, minutes: number): MinuteRange {
@@ -58,12 +78,13 @@ export class RollupBook {
   private rowsByMinute = new Map<number, readonly RollupRow[]>();
   private readonly fresh: number;
   private readonly block: number;
-  private readonly chunk: number;
+  /** A fixed number of minutes per read when loading, or null: sized as it goes. */
+  private readonly chunk: number | null;
 
   constructor(private readonly o: RollupBookOptions) {
     this.fresh = Math.min(o.horizonMinutes, o.freshMinutes ?? RollupBookDefaults.freshMinutes);
     this.block = Math.max(1, o.sweepBlockMinutes ?? o.horizonMinutes);
-    this.chunk = o.chunkMinutes ?? RollupBookDefaults.chunkMinutes;
+    this.chunk = o.chunkMinutes ?? null;
   }
 
   family(labels: readonly string[]): Family | undefined {
@@ -183,11 +204,16 @@ export class RollupBook {
     from: number,
     to: number,
   ): Promise<void> {
-    for (let start = from; start < to; start += this.chunk) {
-      const rows = await this.read(start, Math.min(to, start + this.chunk));
+    let chunk = this.chunk ?? RollupBookDefaults.firstChunkMinutes;
+    for (let start = from, end = from; start < to; start = end) {
+      const t0 = performance.now();
+      end = Math.min(to, start + chunk);
+      const rows = await this.read(start, end);
       for (const f of families.values()) f.settle(rows);
+      if (end === to) break;
+      if (this.chunk === null) chunk = nextChunkMinutes(chunk, performance.now() - t0);
       // Let requests in between: a reload of a large store reads for seconds.
-      if (to - start > this.chunk) await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.o.stopping?.()) throw new Error('the SLO engine is stopping');
     }
   }

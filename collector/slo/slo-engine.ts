@@ -2,6 +2,12 @@
 // in-memory per-minute counts (rollup-book.ts), so that an evaluation costs the same however many
 // boots are stored. One injectable clock decides every "now". A background loop: a failed
 // evaluation is logged and the next tick tries again; evaluations never overlap.
+//
+// The hourly re-read of everything (for corrections older than the horizon) loads a second book
+// in the background while evaluations go on with the current one, which is swapped out at the
+// first evaluation after the load: at ten million boots that load reads for half a minute, and
+// evaluations, alerts and the SLO gauges would otherwise wait for it. Only the first load, and a
+// clock that went back, make an evaluation wait for a whole load.
 import type { Clock } from '../../shared/clock.js';
 import { formatDuration } from '../../shared/duration.js';
 import { isFleetWide } from '../../shared/slo/draft.js';
@@ -45,7 +51,7 @@ export interface SloEngineOptions {
 }
 
 export interface EvaluationTiming {
-  /** Whether this evaluation re-read everything (start, hourly) instead of the horizon. */
+  /** Whether this evaluation waited for a read of everything (start, a clock that went back). */
   loaded: boolean;
   readMs: number;
   computeMs: number;
@@ -59,10 +65,17 @@ export class SloEngine {
   readonly evaluationIntervalMs: number;
   private readonly plans: SloPlan[];
   private readonly allWindows: number[];
-  private readonly book: RollupBook;
+  private book: RollupBook;
+  private readonly newBook: () => RollupBook;
   private readonly fleet = new FleetSamples();
   private readonly reloadIntervalMs: number;
+  /** When the data of the book in use, or of the one loading in the background, was read. */
   private loadedAtMs: number | null = null;
+  /** The background reload, and the book it made once done (swapped in by the next run). */
+  private reloading: Promise<void> | null = null;
+  private reloaded: RollupBook | null = null;
+  /** Moves on at every blocking load: a background reload started before it is stale. */
+  private generation = 0;
   private last: SloReport | null = null;
   private running: Promise<SloReport> | null = null;
   private cancel: (() => void) | null = null;
@@ -83,14 +96,16 @@ export class SloEngine {
     // evaluation reads a few minutes of rollups rather than two hours of them.
     const sweepMs = o.correctionSweepMs ?? SloEngineDefaults.correctionSweepMs;
     const evaluationsPerSweep = Math.max(1, Math.floor(sweepMs / this.evaluationIntervalMs));
-    this.book = new RollupBook({
+    const bookOptions = {
       store: o.store,
       families: familiesOf(o.slos),
       horizonMinutes,
       windowsMinutes: this.allWindows.map((ms) => ms / MinuteMs),
       sweepBlockMinutes: Math.ceil(horizonMinutes / evaluationsPerSweep),
       stopping: () => this.stopping,
-    });
+    };
+    this.newBook = () => new RollupBook(bookOptions);
+    this.book = this.newBook();
   }
 
   /** Evaluates now and then every evaluation interval until stop(). */
@@ -109,6 +124,12 @@ export class SloEngine {
     this.cancel?.();
     this.cancel = null;
     await this.running?.catch(() => undefined);
+    await this.reloading;
+  }
+
+  /** Resolves once no background reload is running (the next evaluation uses what it read). */
+  async reloadDone(): Promise<void> {
+    await this.reloading;
   }
 
   /** The latest report, evaluating first when it is older than `maxAgeMs` (or missing). */
@@ -152,13 +173,18 @@ export class SloEngine {
     const started = performance.now();
     let loaded = false;
     try {
-      const stale = this.loadedAtMs === null || now - this.loadedAtMs >= this.reloadIntervalMs;
+      if (this.reloaded !== null) {
+        this.book = this.reloaded;
+        this.reloaded = null;
+      }
       // A clock that went back: the windows' settled sums only move forward, so read again.
-      if (stale || now < this.loadedAtMs! || !this.book.canRefresh(nowMinute)) {
+      if (this.loadedAtMs === null || now < this.loadedAtMs || !this.book.canRefresh(nowMinute)) {
+        this.generation += 1;
         await this.book.load(nowMinute);
         this.loadedAtMs = now;
         loaded = true;
       } else {
+        if (now - this.loadedAtMs >= this.reloadIntervalMs) this.reloadInBackground(now);
         await this.book.refresh(nowMinute);
       }
       await this.sampleFleet(now, nowMinute);
@@ -187,6 +213,32 @@ export class SloEngine {
       }
     }
     return report;
+  }
+
+  /** Reads everything into a new book without holding up evaluations; one at a time. */
+  private reloadInBackground(now: number): void {
+    if (this.reloading !== null) return;
+    const generation = this.generation;
+    const book = this.newBook();
+    this.loadedAtMs = now; // the next reload is due an interval after this one began
+    this.reloading = book
+      .load(Math.floor(now / MinuteMs))
+      .then(
+        () => {
+          if (generation === this.generation) this.reloaded = book;
+        },
+        (e: unknown) => {
+          if (this.stopping) return;
+          this.o.log?.warn(
+            { err: e },
+            'SLO engine: the hourly re-read failed; next evaluation retries',
+          );
+          if (generation === this.generation) this.loadedAtMs = now - this.reloadIntervalMs;
+        },
+      )
+      .finally(() => {
+        this.reloading = null;
+      });
   }
 
   private async sampleFleet(now: number, nowMinute: number): Promise<void> {

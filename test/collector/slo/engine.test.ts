@@ -259,11 +259,46 @@ describe('SloEngine on synthetic rollups', () => {
     }
     expect(evaluations).toBeGreaterThan(1);
     expect(evaluations).toBeLessThanOrEqual(30);
-    // A correction older than the horizon is seen at the hourly reload, not before.
+    // A correction older than the horizon is seen after the hourly reload, not before. The
+    // reload runs in the background: the evaluation that starts it does not wait for it, and the
+    // first one after it is done uses what it read.
     fake.rows[0]!.outcome = 'failure';
     expect(win(group(await engine.evaluate(), '1.0.0'), '3d').errors).toBe(1);
     clock.advance(HourMs);
+    expect(win(group(await engine.evaluate(), '1.0.0'), '3d').errors).toBe(1);
+    expect(engine.lastTiming!.loaded).toBe(false);
+    await engine.reloadDone();
+    clock.advance(30_000);
     expect(win(group(await engine.evaluate(), '1.0.0'), '3d').errors).toBe(2);
+    expect(engine.lastTiming!.loaded).toBe(false);
+  });
+
+  it('keeps evaluating on the current counts while the hourly reload is slow or fails', async () => {
+    const fake = new FakeRollups();
+    fake.rows.push(row({ minuteMs: nowMinute - DayMs, count: 1 }));
+    const clock = new ManualClock(now);
+    const warnings: string[] = [];
+    const engine = manualEngine(fake as unknown as Store, [bootSuccess], clock, {
+      log: { warn: (_o, msg) => warnings.push(msg), error: () => undefined },
+    });
+    await engine.evaluate();
+    // Every read of a minute older than the horizon fails from now on: only a reload does one.
+    const horizonStart = nowMinute - 2 * HourMs;
+    const rollups = fake.rollups.bind(fake);
+    fake.rollups = async (q) => {
+      if (q.fromMs < horizonStart) throw new Error('store read failed');
+      return rollups(q);
+    };
+    clock.advance(HourMs);
+    const report = await engine.evaluate();
+    expect(win(group(report, '1.0.0'), '3d').events).toBe(1);
+    await engine.reloadDone();
+    expect(warnings).toEqual(['SLO engine: the hourly re-read failed; next evaluation retries']);
+    // The next evaluation tries again, and goes on with the counts it has meanwhile.
+    clock.advance(30_000);
+    expect(win(group(await engine.evaluate(), '1.0.0'), '3d').events).toBe(1);
+    await engine.reloadDone();
+    expect(warnings).toHaveLength(2);
   });
 
   it('answers on demand from the latest report until it is older than the interval', async () => {
