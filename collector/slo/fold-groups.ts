@@ -1,6 +1,7 @@
 // Bounded label cardinality for the SLO gauges (DESIGN.md, exposure): per SLO, the `cap` most
 // recently active groups keep their labels; the rest, and AMI version `unknown`, are exported as
-// one group per remaining label set with ami_version and ami_id `other`. A folded group is
+// one group whose every label is `other`, so that an SLO exports at most cap + 1 groups whatever
+// it groups by (an Auto Scaling group name is as unbounded as a version). A folded group is
 // evaluated from the summed counts of its members, never from averaged ratios; it alerts when a
 // member alerts (the API and the Alertmanager push keep every group apart).
 import { OtherLabelValue, UnknownVersion } from '../../shared/conventions.js';
@@ -8,32 +9,21 @@ import { budgetRatio, budgetRemaining, burnRate, errorRatio } from '../../shared
 import type { AlertLevel, GroupStatus, SloStatus, WindowStatus } from './report.js';
 import { NoEvents } from './report.js';
 
-const Folded = ['ami_version', 'ami_id'];
-
 export function foldGroups(slo: SloStatus, cap: number): GroupStatus[] {
-  if (!slo.groupBy.some((l) => Folded.includes(l))) return slo.groups;
+  if (slo.groupBy.length === 0) return slo.groups;
   const ranked = [...slo.groups]
     .filter((g) => g.labels.ami_version !== UnknownVersion)
     .sort((a, b) => (b.lastEventAt ?? '').localeCompare(a.lastEventAt ?? ''));
   const kept = new Set(ranked.slice(0, cap));
-  const out: GroupStatus[] = [];
-  const folded = new Map<string, GroupStatus[]>();
-  for (const g of slo.groups) {
-    if (kept.has(g)) {
-      out.push(g);
-      continue;
-    }
-    const labels = foldedLabels(g.labels);
-    const key = JSON.stringify(labels);
-    folded.set(key, [...(folded.get(key) ?? []), g]);
-  }
-  for (const members of folded.values()) out.push(merge(slo, members));
+  const out = slo.groups.filter((g) => kept.has(g));
+  const folded = slo.groups.filter((g) => !kept.has(g));
+  if (folded.length > 0) out.push(merge(slo, folded));
   return out;
 }
 
 function foldedLabels(labels: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) out[k] = Folded.includes(k) ? OtherLabelValue : v;
+  for (const k of Object.keys(labels)) out[k] = OtherLabelValue;
   return out;
 }
 
