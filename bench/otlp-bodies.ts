@@ -15,8 +15,15 @@ export interface BodyFactory {
   body(n: number): Buffer;
 }
 
+/**
+ * Boot n's ids. Instance ids are 17 hex digits in no order, as EC2 makes them: n times an odd
+ * constant modulo 2^68, which is one-to-one. Sequential ids would append at the end of every
+ * index, which real instance ids never do, and flatter the store.
+ */
 function ids(n: number): { instance: string; boot: string } {
-  const hex = n.toString(16).padStart(17, '0');
+  const hex = ((BigInt(n) * 0x9e3779b97f4a7c15n) & 0xfffffffffffffffffn)
+    .toString(16)
+    .padStart(17, '0');
   return {
     instance: `i-${hex}`,
     boot: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-8${hex.slice(15, 17)}0-000000000000`,
