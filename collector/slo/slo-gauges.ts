@@ -18,16 +18,23 @@ interface GaugeSpec {
   samples: (slo: SloStatus, group: GroupStatus, labels: Labels) => Sample[];
 }
 
+/** One sample per window with a value (a window without events has none), labelled `window`. */
+function perWindow(
+  g: GroupStatus,
+  labels: Labels,
+  value: (w: GroupStatus['windows'][number]) => number | null,
+): Sample[] {
+  return g.windows.flatMap((w) => {
+    const v = value(w);
+    return v === null ? [] : [{ labels: { ...labels, [PromLabel.window]: w.window }, value: v }];
+  });
+}
+
 const Gauges: GaugeSpec[] = [
   {
     name: PromMetric.sliRatio,
     help: 'SLI over each window: good events / events (first boots, or instance-minutes for agent coverage).',
-    samples: (_slo, g, labels) =>
-      g.windows.flatMap((w) =>
-        w.sliRatio === null
-          ? []
-          : [{ labels: { ...labels, [PromLabel.window]: w.window }, value: w.sliRatio }],
-      ),
+    samples: (_slo, g, labels) => perWindow(g, labels, (w) => w.sliRatio),
   },
   {
     name: PromMetric.errorBudgetRemaining,
@@ -38,12 +45,7 @@ const Gauges: GaugeSpec[] = [
   {
     name: PromMetric.burnRate,
     help: 'Error ratio over each window divided by the error budget (1 - objective); 1 spends the budget exactly over the SLO window.',
-    samples: (_slo, g, labels) =>
-      g.windows.flatMap((w) =>
-        w.burnRate === null
-          ? []
-          : [{ labels: { ...labels, [PromLabel.window]: w.window }, value: w.burnRate }],
-      ),
+    samples: (_slo, g, labels) => perWindow(g, labels, (w) => w.burnRate),
   },
   {
     name: PromMetric.sloAlertState,
