@@ -2,15 +2,14 @@
 // alerts, so that the alerts read this evaluation's ratios) and one meta group (no data). Pure;
 // cli/generate-command.ts writes the text.
 import { formatDuration } from '../shared/duration.js';
-import { BootwatchError } from '../shared/errors.js';
 import type { Slo } from '../shared/slo/model.js';
+import { assertValidSlos } from '../shared/slo/validate.js';
 import type { AnnotationLinks } from './alert-annotations.js';
 import { burnAlert, noDataAlert } from './alerting-rules.js';
 import { promNumber, recordingRules } from './recording-rules.js';
 import { renderRuleFile, type RuleFile } from './rule-file.js';
 import { GroupName } from './rule-names.js';
 import { checkTimeScale } from './rule-windows.js';
-import { checkExpressible } from './slo-promql.js';
 
 export interface RuleOptions {
   links: AnnotationLinks;
@@ -37,18 +36,9 @@ export function hasPrometheusRules(slo: Pick<Slo, 'sli'>): boolean {
 
 export function buildRuleFile(all: readonly Slo[], options: RuleOptions): RuleFile {
   const timeScale = checkTimeScale(options.timeScale ?? 1);
-  const names = new Set<string>();
-  for (const slo of all) {
-    if (names.has(slo.name)) {
-      throw new BootwatchError(
-        'BW_SLO_INVALID',
-        `SLO '${slo.name}' (${slo.source}) is defined twice`,
-      );
-    }
-    names.add(slo.name);
-  }
+  // The one validation (shared/slo/validate.ts): what `slo validate` accepts becomes rules.
+  assertValidSlos(all);
   const slos = all.filter(hasPrometheusRules);
-  slos.forEach(checkExpressible);
   const groups = slos.map((slo) => ({
     name: GroupName.slo(slo.name),
     rules: [

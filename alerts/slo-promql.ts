@@ -14,16 +14,9 @@
 // Each difference is clamped at 0: a correction in the window of a boot counted before it would
 // otherwise make the window negative. Errors are 0, not absent, for a group with boots and none
 // bad, so that every group with events has a ratio.
-import { PromLabel, PromMetric, TimeToReadyBuckets } from '../shared/conventions.js';
+import { PromLabel, PromMetric } from '../shared/conventions.js';
 import { BootwatchError } from '../shared/errors.js';
 import type { Slo } from '../shared/slo/model.js';
-
-/** Labels the time-to-ready histogram carries (collector/store/counter-deltas.ts, bootChanges). */
-export const TimeToReadyLabels: readonly string[] = [
-  PromLabel.amiVersion,
-  PromLabel.region,
-  PromLabel.asg,
-];
 
 /** What the queries need to know of an SLO. */
 export type SloQuerySpec = Pick<Slo, 'name' | 'sli' | 'thresholdSeconds' | 'groupBy' | 'source'>;
@@ -82,30 +75,16 @@ export function leMatcher(bound: number): string {
   return Number.isInteger(bound) ? `le=~"${text}(\\\\.0)?"` : `le=~"${text}"`;
 }
 
-/** Throws BW_SLO_INVALID when the SLO cannot be computed from the collector's metrics. */
+/**
+ * Guards the builders against an SLI without Prometheus rules (callers filter with
+ * hasPrometheusRules). Everything else an SLO needs to become PromQL (a threshold on a bucket
+ * bound, group labels the histogram carries) is checked once, by shared/slo/validate.ts.
+ */
 export function checkExpressible(slo: SloQuerySpec): void {
-  const where = `SLO '${slo.name}' (${slo.source})`;
   if (slo.sli !== 'boot_success' && slo.sli !== 'time_to_ready') {
     throw new BootwatchError(
       'BW_SLO_INVALID',
-      `${where}: sli '${slo.sli}' has no Prometheus rules; expected boot_success or time_to_ready`,
-    );
-  }
-  if (slo.sli !== 'time_to_ready') return;
-  const threshold = slo.thresholdSeconds;
-  if (threshold === null || !(TimeToReadyBuckets as readonly number[]).includes(threshold)) {
-    throw new BootwatchError(
-      'BW_SLO_INVALID',
-      `${where}: threshold ${String(threshold)} s is not a bucket bound of ` +
-        `${PromMetric.timeToReadySeconds}; expected one of ${TimeToReadyBuckets.join(', ')}`,
-    );
-  }
-  const missing = slo.groupBy.filter((l) => !TimeToReadyLabels.includes(l));
-  if (missing.length > 0) {
-    throw new BootwatchError(
-      'BW_SLO_INVALID',
-      `${where}: time_to_ready cannot group by ${missing.join(', ')} in Prometheus: ` +
-        `${PromMetric.timeToReadySeconds} carries only ${TimeToReadyLabels.join(', ')}`,
+      `SLO '${slo.name}' (${slo.source}): sli '${slo.sli}' has no Prometheus rules; expected boot_success or time_to_ready`,
     );
   }
 }

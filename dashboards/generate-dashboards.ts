@@ -3,6 +3,7 @@
 // keys in a fixed order: the same SLOs give the same bytes.
 import { hasPrometheusRules } from '../alerts/generate-rules.js';
 import type { Slo } from '../shared/slo/model.js';
+import { assertValidSlos } from '../shared/slo/validate.js';
 import { debugDashboard, DefaultCollectorUrl } from './debug.js';
 import { executiveDashboard } from './executive.js';
 import type { Dashboard } from './grafana-model.js';
@@ -23,6 +24,7 @@ export function buildDashboards(
   all: readonly Slo[],
   options: DashboardOptions = {},
 ): DashboardFile[] {
+  assertValidSlos(all);
   // Burn rates and budgets come from the recorded series, which exist for these SLOs only.
   const slos = all.filter(hasPrometheusRules);
   return [

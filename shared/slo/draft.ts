@@ -16,6 +16,8 @@ export interface SloDraft {
   tierSpecs: TierSpec[];
   /** `file:line` of each tier, when written in the file. */
   tierAt?: string[];
+  /** The path of each tier in its file, when not `<path>.alerting.tiers[i]` (OpenSLO conditions). */
+  tierPaths?: string[];
   /**
    * False when parsing this SLO found problems: fields it could not read hold placeholders, so
    * the model checks (validate.ts) skip it rather than report problems that are not there.

@@ -16,6 +16,15 @@ export const GroupByLabels = ['ami_version', 'ami_id', 'region', 'asg', 'instanc
 export type GroupByLabel = (typeof GroupByLabels)[number];
 
 /**
+ * The labels a time_to_ready SLO may group by: those of the time-to-ready histogram
+ * (`bootwatch_time_to_ready_seconds`, collector/store/counter-families.ts), from which the
+ * generated Prometheus rules count "ready within the threshold". The collector's rollups know
+ * ami_id and instance_type too, but an SLO the rules cannot compute would be judged by the
+ * engine and not by Prometheus, so validation refuses it for both.
+ */
+export const TimeToReadyGroupBy: readonly GroupByLabel[] = ['ami_version', 'region', 'asg'];
+
+/**
  * One multiwindow, multi-burn-rate alerting tier (SRE Workbook, chapter 5, table 5-8): alert when
  * both the long and the short window burn faster than `factor`. The factor derives from the share
  * of the error budget the tier may consume in its long window:

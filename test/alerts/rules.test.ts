@@ -270,22 +270,24 @@ describe('what cannot become rules', () => {
     return 'no error';
   };
 
+  // The checks are the shared validation's (shared/slo/validate.ts, test/shared/slo/).
   it('refuses a time-to-ready SLO grouped by a label the histogram lacks, naming it', () => {
     const ttr = { ...defaultSlos()[1]!, groupBy: ['instance_type' as const] };
     expect(codeOf(() => rules([ttr]))).toBe(
-      "BW_SLO_INVALID: SLO 'time-to-ready' (built-in): time_to_ready cannot group by instance_type " +
-        'in Prometheus: bootwatch_time_to_ready_seconds carries only ami_version, region, asg',
+      'BW_SLO_INVALID: SLOs: 1 problem:\n  built-in: time-to-ready.group_by: time_to_ready groups by the labels ' +
+        'of the time-to-ready histogram, which the generated Prometheus rules read: expected some of ' +
+        '[ami_version, region, asg], got [instance_type] (instance_type is not one)',
     );
   });
 
   it('refuses a threshold between bucket bounds', () => {
     const ttr = { ...defaultSlos()[1]!, thresholdSeconds: 100 };
-    expect(codeOf(() => rules([ttr]))).toMatch(/threshold 100 s is not a bucket bound/);
+    expect(codeOf(() => rules([ttr]))).toMatch(/threshold: expected one of the histogram bounds/);
   });
 
   it('refuses two SLOs of the same name', () => {
     expect(codeOf(() => rules([bootSuccess(), bootSuccess()]))).toBe(
-      "BW_SLO_INVALID: SLO 'boot-success' (built-in) is defined twice",
+      "BW_SLO_INVALID: SLOs: 1 problem:\n  built-in: boot-success.name: 'boot-success' is already the name of the SLO at built-in",
     );
   });
 
