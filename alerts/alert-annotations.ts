@@ -5,6 +5,7 @@
 // strings.
 import { PromLabel } from '../shared/conventions.js';
 import type { AlertTier, GroupByLabel, Slo } from '../shared/slo/model.js';
+import { formatFactor } from '../shared/slo/tiers.js';
 import { errorBudget, promNumber } from './recording-rules.js';
 import { RecordName, windowName } from './rule-names.js';
 import { scaledRange } from './rule-windows.js';
@@ -114,11 +115,11 @@ export function burnAnnotations(
     ' (whole hours){{ end }}';
   const objective = `${promNumber(slo.objective * 100)}%`;
   return {
-    summary: `${slo.name}: ${group} burns the ${sloWindow} error budget at ${burn} (${tier.severity}: ${long}/${short} above ${promNumber(tier.factor)}x)`,
+    summary: `${slo.name}: ${group} burns the ${sloWindow} error budget at ${burn} (${tier.severity}: ${long}/${short} above ${formatFactor(tier.factor)}x)`,
     description:
       `${group}: ${errors} of ${events} first boots ${badWords(slo)} in the last ${long}.\n` +
       `Burn rate ${burn} over ${long} and ${shortBurn}x over ${short}; ` +
-      `this ${tier.severity} fires above ${promNumber(tier.factor)}x ` +
+      `this ${tier.severity} fires above ${formatFactor(tier.factor)}x ` +
       `(objective ${objective} over ${sloWindow}, error budget ${promNumber(errorBudget(slo) * 100)}%).\n` +
       `The last ${long} alone consumed ${longConsumed} of the ${sloWindow} error budget` +
       `${consumed}.` +

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { formatDuration } from '../shared/duration.js';
 import { BootwatchError, errorMessage } from '../shared/errors.js';
 import { checkSloDocuments } from '../shared/slo/load.js';
+import { formatFactor } from '../shared/slo/tiers.js';
 import type { GroupStatus, SloReport, SloStatus, WindowStatus } from '../collector/slo/report.js';
 
 const Help = `usage: bootwatch slo validate FILE
@@ -74,7 +75,7 @@ function validate(file: string): number {
     const factors = s.tiers
       .map(
         (t) =>
-          `${t.severity} ${formatDuration(t.longWindowMs)}/${formatDuration(t.shortWindowMs)} ${t.factor}x`,
+          `${t.severity} ${formatDuration(t.longWindowMs)}/${formatDuration(t.shortWindowMs)} ${formatFactor(t.factor)}x`,
       )
       .join(', ');
     console.log(
@@ -165,7 +166,9 @@ function alertCell(g: GroupStatus): string {
   const firing = g.tiers.find((t) => t.firing && t.severity === g.alert);
   if (!firing) return 'ok';
   const burn =
-    firing.longBurnRate === null ? '' : ` ${firing.longBurnRate.toFixed(1)}x>${firing.factor}x`;
+    firing.longBurnRate === null
+      ? ''
+      : ` ${firing.longBurnRate.toFixed(1)}x>${formatFactor(firing.factor)}x`;
   const sparse = firing.trust === 'confidence' ? ' (sparse: Wilson)' : '';
   return `${g.alert.toUpperCase()} ${firing.longWindow}/${firing.shortWindow}${burn}${sparse}`;
 }

@@ -6,6 +6,7 @@ import { tierWindow } from '../alerts/recording-rules.js';
 import { AlertName, RecordName, windowName } from '../alerts/rule-names.js';
 import { PromLabel, PromMetric } from '../shared/conventions.js';
 import type { AlertTier, Slo } from '../shared/slo/model.js';
+import { formatFactor } from '../shared/slo/tiers.js';
 import { dashboard } from './dashboard-shell.js';
 import type { Dashboard } from './grafana-model.js';
 import { row, table, timeseries, type PanelDraft } from './panels.js';
@@ -28,7 +29,7 @@ function burnPanel(slo: Slo, tier: AlertTier): PanelDraft {
     title: `${slo.name}: ${tier.severity} ${long}/${short} burn rate`,
     description:
       `Burn rate over ${long} and ${short}; the ${tier.severity} fires when both are above ` +
-      `${tier.factor}x (and, with few boots, when the failures are significant: see the runbook).`,
+      `${formatFactor(tier.factor)}x (and, with few boots, when the failures are significant: see the runbook).`,
     queries: [
       {
         expr: recordedSeries(RecordName.burnRate(tier.longWindowMs), slo),

@@ -50,6 +50,16 @@ export function burnFactor(
   return Math.round(budgetConsumed * (sloWindowMs / longWindowMs) * 1e12) / 1e12;
 }
 
+/**
+ * A factor as people read it: two decimals from 1 up, two significant digits below (the exact
+ * value stays in the rules and the engine). 14.4 -> `14.4`, 13.44 -> `13.44`, 1 -> `1`,
+ * 0.933333333333 (10% of a 28-day budget in 3 days) -> `0.93`, 0.0333 -> `0.033`.
+ */
+export function formatFactor(factor: number): string {
+  if (!Number.isFinite(factor)) return String(factor);
+  return String(Number(Math.abs(factor) >= 1 ? factor.toFixed(2) : factor.toPrecision(2)));
+}
+
 /** A tier with its factor derived for an SLO window. */
 export function tierFor(spec: TierSpec, sloWindowMs: number): AlertTier {
   return {

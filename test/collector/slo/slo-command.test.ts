@@ -39,7 +39,7 @@ describe('bootwatch slo validate', () => {
     );
     expect(await runSloCommand(['validate', path])).toBe(0);
     expect(out).toEqual([
-      'boots: boot_success 99.5% over 7d, by [ami_version]; page 1h/5m 3.36x, page 6h/30m 1.4x, ticket 1d/2h 0.7x, ticket 3d/6h 0.233333333333x',
+      'boots: boot_success 99.5% over 7d, by [ami_version]; page 1h/5m 3.36x, page 6h/30m 1.4x, ticket 1d/2h 0.7x, ticket 3d/6h 0.23x',
       `${path}: 1 SLO, valid`,
     ]);
   });
