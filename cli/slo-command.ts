@@ -65,9 +65,10 @@ function validate(file: string): number {
     console.error(`${file}: cannot read: ${errorMessage(e)}`);
     return 1;
   }
-  const { slos, problems } = checkSloDocuments(text, file);
+  const { slos, problems, notes } = checkSloDocuments(text, file);
   if (problems.length > 0) {
     for (const p of problems) console.error(p);
+    for (const n of notes) console.error(`note: ${n}`);
     console.error(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
     return 1;
   }
@@ -83,6 +84,7 @@ function validate(file: string): number {
         `${pct(s.objective)} over ${formatDuration(s.windowMs)}, by [${s.groupBy.join(', ')}]; ${factors}`,
     );
   }
+  for (const n of notes) console.log(`note: ${n}`);
   console.log(`${file}: ${slos.length} SLO${slos.length === 1 ? '' : 's'}, valid`);
   return 0;
 }

@@ -8,7 +8,8 @@ import { readBootwatchDocument } from './bootwatch-spec.js';
 import { defaultSlos } from './defaults.js';
 import type { SloDraft } from './draft.js';
 import type { Slo } from './model.js';
-import { collectSliDocument, readOpenSloDocument, type SliDocuments } from './openslo-spec.js';
+import { collectOpenSloDocument, emptyObjects, reportUnused } from './openslo-objects.js';
+import { readOpenSloDocument } from './openslo-spec.js';
 import { validateDrafts } from './validate.js';
 import { shown, SpecReader } from './yaml-reader.js';
 
@@ -37,13 +38,25 @@ export function parseSloDocuments(text: string, file: string): Slo[] {
   return slos;
 }
 
+/** What checkSloDocuments found: the SLOs (none unless valid), the problems and the notes. */
+export interface SloCheck {
+  slos: Slo[];
+  problems: string[];
+  /** What the file leaves to a default or to Alertmanager (`file:line: field: ...`). */
+  notes: string[];
+}
+
 /** Parses and validates without throwing: the SLOs read and every problem found. */
-export function checkSloDocuments(text: string, file: string): { slos: Slo[]; problems: string[] } {
+export function checkSloDocuments(text: string, file: string): SloCheck {
   const lines = new LineCounter();
   const r = new SpecReader(file, lines);
   const docs = parseAllDocuments(text, { lineCounter: lines });
   if (!Array.isArray(docs) || docs.length === 0) {
-    return { slos: [], problems: [`${file}: expected SLO definitions, got an empty file`] };
+    return {
+      slos: [],
+      problems: [`${file}: expected SLO definitions, got an empty file`],
+      notes: [],
+    };
   }
   for (const doc of docs) {
     for (const e of doc.errors) {
@@ -53,7 +66,7 @@ export function checkSloDocuments(text: string, file: string): { slos: Slo[]; pr
       );
     }
   }
-  if (r.problems.length > 0) return { slos: [], problems: r.problems };
+  if (r.problems.length > 0) return { slos: [], problems: r.problems, notes: [] };
 
   const roots: YAMLMap[] = [];
   for (const doc of docs) {
@@ -68,17 +81,20 @@ export function checkSloDocuments(text: string, file: string): { slos: Slo[]; pr
     }
     roots.push(doc.contents);
   }
-  const slis: SliDocuments = new Map();
+  // OpenSLO documents first: an SLO may refer to an SLI or alert policy written after it.
+  const objects = emptyObjects();
+  const openSlos: YAMLMap[] = [];
   for (const root of roots) {
-    if (root.get('apiVersion') !== undefined && root.get('kind') === 'SLI')
-      collectSliDocument(r, root, slis);
+    if (root.has('slos') || !(root.has('apiVersion') || root.has('kind'))) continue;
+    if (collectOpenSloDocument(r, root, objects) === 'SLO') openSlos.push(root);
   }
   const drafts: SloDraft[] = [];
   for (const root of roots) {
     if (root.has('slos')) {
       drafts.push(...readBootwatchDocument(r, root));
     } else if (root.has('apiVersion') || root.has('kind')) {
-      const draft = readOpenSloDocument(r, root, slis);
+      if (!openSlos.includes(root)) continue;
+      const draft = readOpenSloDocument(r, root, objects);
       if (draft) drafts.push(draft);
     } else {
       r.problem(
@@ -88,11 +104,16 @@ export function checkSloDocuments(text: string, file: string): { slos: Slo[]; pr
       );
     }
   }
+  reportUnused(r, objects);
   const problems = [...r.problems, ...validateDrafts(drafts)];
   if (problems.length === 0 && drafts.length === 0) {
     problems.push(
       `${file}: expected at least one SLO, found none (OpenSLO documents need kind: SLO)`,
     );
   }
-  return { slos: problems.length === 0 ? drafts.map((d) => d.slo) : [], problems };
+  return {
+    slos: problems.length === 0 ? drafts.map((d) => d.slo) : [],
+    problems,
+    notes: r.notes,
+  };
 }

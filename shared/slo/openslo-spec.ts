@@ -19,48 +19,34 @@
 //     budgetingMethod: Occurrences
 //     objectives: [{ target: 0.95 }]          # or targetPercent: 95
 //
-// `indicatorRef` may name a `kind: SLI` document of the same file. Other kinds (Service,
-// AlertPolicy, ...) are skipped. Alert policies are not read: the default tiers apply.
-import { isMap, type YAMLMap } from 'yaml';
+// `timeWindow` is optional (OpenSLO v1): without it the window is 30 days, rolling, and a note
+// says so. `indicatorRef` may name a `kind: SLI` document of the same file; `alertPolicies` map
+// onto alerting tiers (openslo-alerts.ts), the default tiers otherwise. What OpenSLO defines and
+// bootwatch cannot honour (thresholdMetric, Timeslices budgeting, calendar windows, raw ratios)
+// is refused as unsupported, on its line.
+import type { YAMLMap } from 'yaml';
 import { defaultGroupBy, type SloDraft } from './draft.js';
 import { DefaultSparseRule, GroupByLabels, SliKinds, type GroupByLabel } from './model.js';
+import { readAlertPolicies } from './openslo-alerts.js';
+import { resolveRef, type OpenSloObjects } from './openslo-objects.js';
 import { DefaultTierSpecs, tierFor } from './tiers.js';
-import { shown, type Field, type SpecReader } from './yaml-reader.js';
+import { shown, type SpecReader } from './yaml-reader.js';
 
-export const OpenSloApiVersion = 'openslo/v1';
 export const OpenSloSourceType = 'bootwatch';
 
-/** `kind: SLI` documents by metadata.name, for indicatorRef. */
-export type SliDocuments = Map<string, { spec: Field; map: YAMLMap }>;
+const DefaultWindowMs = 30 * 86_400_000;
+const Timeslices =
+  'is not supported: bootwatch budgets Occurrences (good boots over all boots), it does not slice time';
+const ThresholdMetric =
+  'is not supported: bootwatch SLIs are ratios of boots it counts itself (ratioMetric, metricSource type bootwatch)';
 
-/** Collects a `kind: SLI` document's spec (call for every document before readOpenSloDocument). */
-export function collectSliDocument(r: SpecReader, root: YAMLMap, into: SliDocuments): void {
-  const metadata = r.get(root, 'metadata', '');
-  const name = metadata && isMap(metadata.node) ? r.get(metadata.node, 'name', 'metadata') : null;
-  const spec = r.get(root, 'spec', '');
-  if (name && typeof name.value === 'string' && spec && isMap(spec.node)) {
-    into.set(name.value, { spec, map: spec.node });
-  }
-}
-
-/** The SLO of one OpenSLO `kind: SLO` document; null for other kinds. */
+/** The SLO of one OpenSLO `kind: SLO` document (collectOpenSloDocument has checked its kind). */
 export function readOpenSloDocument(
   r: SpecReader,
   root: YAMLMap,
-  slis: SliDocuments,
+  objects: OpenSloObjects,
 ): SloDraft | null {
   const problemsBefore = r.problems.length;
-  const version = r.required(root, 'apiVersion', '');
-  if (version && version.value !== OpenSloApiVersion) {
-    r.problem(
-      version.at,
-      'apiVersion',
-      `expected ${OpenSloApiVersion}, got ${shown(version.value)}`,
-    );
-    return null;
-  }
-  const kind = r.required(root, 'kind', '');
-  if (!kind || kind.value !== 'SLO') return null;
   r.onlyKeys(root, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   const metadataField = r.required(root, 'metadata', '');
   const metadata = metadataField ? r.map(metadataField) : null;
@@ -82,7 +68,9 @@ export function readOpenSloDocument(
   ]);
 
   const method = r.required(spec, 'budgetingMethod', 'spec');
-  if (method && method.value !== 'Occurrences') {
+  if (method && method.value === 'Timeslices') {
+    r.problem(method.at, method.path, `Timeslices budgeting ${Timeslices}`);
+  } else if (method && method.value !== 'Occurrences') {
     r.problem(
       method.at,
       method.path,
@@ -91,14 +79,17 @@ export function readOpenSloDocument(
   }
   const window = readTimeWindow(r, spec);
   const objective = readObjective(r, spec);
-  const source = readIndicator(r, spec, slis);
+  const source = readIndicator(r, spec, objects);
   const description = r.get(spec, 'description', 'spec');
-  const windowMs = window?.ms ?? 30 * 86_400_000;
-  const tierSpecs = [...DefaultTierSpecs];
+  const windowMs = window?.ms ?? DefaultWindowMs;
+  const policies = readAlertPolicies(r, spec, objects, windowMs);
+  const tierSpecs = policies?.tierSpecs ?? [...DefaultTierSpecs];
 
   return {
     path,
     tierSpecs,
+    tierAt: policies?.tierAt,
+    tierPaths: policies?.tierPaths,
     clean: r.problems.length === problemsBefore,
     slo: {
       name: name ?? '',
@@ -120,14 +111,19 @@ export function readOpenSloDocument(
       objective: objective?.at,
       window: window?.at,
       groupBy: source?.groupByAt,
+      tiers: policies?.at,
     },
   };
 }
 
 function readTimeWindow(r: SpecReader, spec: YAMLMap): { ms: number; at: string } | null {
-  const field = r.required(spec, 'timeWindow', 'spec');
-  const seq = field ? r.seq(field) : null;
-  if (!field || !seq) return null;
+  const field = r.get(spec, 'timeWindow', 'spec');
+  if (!field) {
+    r.note(r.at(spec), 'spec.timeWindow', 'absent: the SLO window is 30d, rolling (the default)');
+    return null;
+  }
+  const seq = r.seq(field);
+  if (!seq) return null;
   const items = r.items(seq, field.path);
   if (items.length !== 1) {
     r.problem(field.at, field.path, `expected exactly one rolling window, got ${items.length}`);
@@ -138,7 +134,14 @@ function readTimeWindow(r: SpecReader, spec: YAMLMap): { ms: number; at: string 
   if (!map) return null;
   r.onlyKeys(map, item.path, ['duration', 'isRolling', 'calendar']);
   const rolling = r.get(map, 'isRolling', item.path);
-  if (rolling?.value !== true) {
+  const calendar = r.get(map, 'calendar', item.path);
+  if (calendar) {
+    r.problem(
+      calendar.at,
+      calendar.path,
+      'calendar-aligned windows are not supported: bootwatch evaluates rolling windows (isRolling: true)',
+    );
+  } else if (rolling?.value !== true) {
     r.problem(
       rolling?.at ?? item.at,
       `${item.path}.isRolling`,
@@ -162,7 +165,21 @@ function readObjective(r: SpecReader, spec: YAMLMap): { value: number; at: strin
   const item = items[0]!;
   const map = r.map(item);
   if (!map) return null;
-  r.onlyKeys(map, item.path, ['displayName', 'op', 'value', 'target', 'targetPercent']);
+  r.onlyKeys(map, item.path, [
+    'displayName',
+    'op',
+    'value',
+    'target',
+    'targetPercent',
+    'timeSliceTarget',
+    'timeSliceWindow',
+  ]);
+  r.refuse(map, item.path, {
+    op: `applies to a thresholdMetric, which ${ThresholdMetric}`,
+    value: `applies to a thresholdMetric, which ${ThresholdMetric}`,
+    timeSliceTarget: `(Timeslices budgeting) ${Timeslices}`,
+    timeSliceWindow: `(Timeslices budgeting) ${Timeslices}`,
+  });
   const target = r.get(map, 'target', item.path);
   const percent = r.get(map, 'targetPercent', item.path);
   if (target && typeof target.value === 'number' && target.value > 0 && target.value < 1) {
@@ -193,16 +210,13 @@ interface Source {
   groupByAt?: string;
 }
 
-function readIndicator(r: SpecReader, spec: YAMLMap, slis: SliDocuments): Source | null {
+function readIndicator(r: SpecReader, spec: YAMLMap, objects: OpenSloObjects): Source | null {
   const ref = r.get(spec, 'indicatorRef', 'spec');
   let sliSpec: YAMLMap | null = null;
   let sliPath = 'spec.indicator.spec';
   if (ref) {
-    const found = typeof ref.value === 'string' ? slis.get(ref.value) : undefined;
-    if (!found) {
-      r.problem(ref.at, ref.path, `no kind: SLI document named ${shown(ref.value)} in this file`);
-      return null;
-    }
+    const found = resolveRef(r, ref, 'SLI', objects);
+    if (!found) return null;
     sliSpec = found.map;
     sliPath = `SLI ${String(ref.value)}.spec`;
   } else {
@@ -212,12 +226,20 @@ function readIndicator(r: SpecReader, spec: YAMLMap, slis: SliDocuments): Source
     sliSpec = inner ? r.map(inner) : null;
   }
   if (!sliSpec) return null;
+  const thresholdMetric = r.get(sliSpec, 'thresholdMetric', sliPath);
+  if (thresholdMetric) {
+    r.problem(thresholdMetric.at, thresholdMetric.path, ThresholdMetric);
+    return null;
+  }
   const ratio = r.required(sliSpec, 'ratioMetric', sliPath);
   const ratioMap = ratio ? r.map(ratio) : null;
   if (!ratioMap || !ratio) {
     return null;
   }
-  r.onlyKeys(ratioMap, ratio.path, ['counter', 'good', 'bad', 'total', 'rawType']);
+  r.onlyKeys(ratioMap, ratio.path, ['counter', 'good', 'bad', 'total', 'raw', 'rawType']);
+  const raw =
+    'is not supported: bootwatch divides good boots by all boots itself, it reads no precomputed ratio';
+  r.refuse(ratioMap, ratio.path, { raw, rawType: raw });
   if (r.get(ratioMap, 'bad', ratio.path)) {
     r.problem(
       ratio.at,

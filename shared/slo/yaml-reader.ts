@@ -25,6 +25,11 @@ export interface Field {
 
 export class SpecReader {
   readonly problems: string[] = [];
+  /**
+   * What the file leaves to a default or to another tool, said once (`slo validate` prints them):
+   * an OpenSLO SLO without timeWindow, notification targets that Alertmanager routes.
+   */
+  readonly notes: string[] = [];
 
   constructor(
     readonly file: string,
@@ -39,6 +44,22 @@ export class SpecReader {
 
   problem(at: string, path: string, message: string): void {
     this.problems.push(`${at}: ${path ? `${path}: ` : ''}${message}`);
+  }
+
+  note(at: string, path: string, message: string): void {
+    this.notes.push(`${at}: ${path ? `${path}: ` : ''}${message}`);
+  }
+
+  /**
+   * Reports each key of `unsupported` present in `map` with its own message (a field the format
+   * defines and bootwatch cannot honour), rather than as an unknown field.
+   */
+  refuse(map: YAMLMap, path: string, unsupported: Readonly<Record<string, string>>): void {
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const why = Object.hasOwn(unsupported, key) ? unsupported[key] : undefined;
+      if (why !== undefined) this.problem(this.at(pair), path ? `${path}.${key}` : key, why);
+    }
   }
 
   /** The mapping at `field`, or null (with a problem) when it is something else. */

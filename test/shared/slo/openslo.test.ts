@@ -111,7 +111,7 @@ describe('OpenSLO v1 documents', () => {
         'budgetingMethod: Timeslices\n  objectives:\n    - displayName',
       ),
     ).toEqual([
-      'openslo.yaml:37: spec.budgetingMethod: expected Occurrences (bootwatch counts boots: good over total events), got "Timeslices"',
+      'openslo.yaml:37: spec.budgetingMethod: Timeslices budgeting is not supported: bootwatch budgets Occurrences (good boots over all boots), it does not slice time',
     ]);
     expect(problemsWith('      isRolling: true', '      isRolling: false')).toEqual([
       'openslo.yaml:36: spec.timeWindow[0].isRolling: expected true (bootwatch evaluates rolling windows), got false',
