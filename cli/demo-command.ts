@@ -1,8 +1,15 @@
-// `bootwatch demo` (what `npm start` runs): the collector on the embedded SQLite store, a short
+// `bootwatch demo` (what `npm start` runs): the collector on a SQLite store of its own, a short
 // simulated rollout against it (a good AMI, then a worse one), the results, where to look next,
 // then it keeps serving on real time until Ctrl-C. The rollout runs on compressed time that ends
 // now, so that the collector, once live, sees a day that has just happened.
+//
+// The store is new for every run, in a temporary folder removed when the demo stops: a second run
+// must show its own rollout (not both, added up), and simulated boots must never land in the
+// store a real collector uses (BOOTWATCH_STORE, ./data/bootwatch.db).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseListen } from '../collector/config.js';
 import { BootwatchError } from '../shared/errors.js';
@@ -11,7 +18,10 @@ import {
   fetchVersionStats,
   type CollectorTarget,
 } from '../simulator/collector-client.js';
-import { startInProcessCollector } from '../simulator/in-process-collector.js';
+import {
+  startInProcessCollector,
+  type InProcessCollector,
+} from '../simulator/in-process-collector.js';
 import { runSimulation, timelineFor } from '../simulator/run-simulation.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { resolveScenario } from '../simulator/scenario-files.js';
@@ -20,11 +30,13 @@ import { formatSloTable } from './slo-command.js';
 
 const Help = `usage: bootwatch demo [--scenario FILE] [--exit-after-rollout]
 
-Starts the collector (BOOTWATCH_LISTEN, default 127.0.0.1:4318; BOOTWATCH_STORE, default
-./data/bootwatch.db), runs a short simulated rollout against it (real agents, fake instances: a
-good AMI version, then a worse one), prints the results and where to look next, and keeps
-serving until Ctrl-C. On a loopback address it accepts requests without a token; elsewhere it
-generates tokens and prints them (or uses BOOTWATCH_TOKEN and BOOTWATCH_ADMIN_TOKEN).
+Starts the collector (BOOTWATCH_LISTEN, default 127.0.0.1:4318) on a store of its own: a new
+SQLite file in a temporary folder, printed at start and removed when the demo stops
+(BOOTWATCH_STORE is not used: simulated boots stay out of a real store). Then it runs a short
+simulated rollout against it (real agents, fake instances: a good AMI version, then a worse
+one), prints the results and where to look next, and keeps serving until Ctrl-C. On a loopback
+address it accepts requests without a token; elsewhere it generates tokens and prints them (or
+uses BOOTWATCH_TOKEN and BOOTWATCH_ADMIN_TOKEN).
 
   --scenario FILE        another scenario instead of the built-in demo
   --exit-after-rollout   stop after printing the results (for scripts and tests)
@@ -63,12 +75,13 @@ export function demoCredentials(env: NodeJS.ProcessEnv): Credentials {
 async function startCollector(
   env: NodeJS.ProcessEnv,
   creds: Credentials,
+  store: string,
   startMs: number,
   reportDeadlineMs: number,
 ) {
   try {
     return await startInProcessCollector({
-      store: './data/bootwatch.db',
+      store,
       listen: '127.0.0.1:4318',
       startMs,
       reportDeadlineMs,
@@ -78,6 +91,7 @@ async function startCollector(
       // The environment wins, as for `bootwatch collector`; the credentials decided above stay.
       env: {
         ...env,
+        BOOTWATCH_STORE: undefined,
         BOOTWATCH_TOKEN: undefined,
         BOOTWATCH_ADMIN_TOKEN: undefined,
         BOOTWATCH_ALLOW_ANONYMOUS: undefined,
@@ -113,7 +127,21 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const scenario = loadScenario(resolveScenario(values.scenario ?? 'demo'));
   const creds = demoCredentials(env);
   const timeline = timelineFor(scenario, Infinity, Date.now());
-  const collector = await startCollector(env, creds, timeline.startMs, scenario.reportDeadlineMs);
+  const storeDir = mkdtempSync(join(tmpdir(), 'bootwatch-demo-'));
+  const removeStore = () => rmSync(storeDir, { recursive: true, force: true });
+  let collector: InProcessCollector;
+  try {
+    collector = await startCollector(
+      env,
+      creds,
+      join(storeDir, 'bootwatch.db'),
+      timeline.startMs,
+      scenario.reportDeadlineMs,
+    );
+  } catch (e) {
+    removeStore();
+    throw e;
+  }
   const url = collector.running.url;
   const target: CollectorTarget = { url, token: creds.token, adminToken: creds.adminToken };
 
@@ -123,7 +151,10 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    console.log(`bootwatch demo: collector on ${url}, store ${collector.config.store}`);
+    console.log(
+      `bootwatch demo: collector on ${url}, store ${collector.config.store} ` +
+        '(new for this demo, removed when it stops)',
+    );
     if (creds.generated) {
       console.log(`  agent token: ${creds.token}\n  admin token: ${creds.adminToken}`);
     }
@@ -135,8 +166,6 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       timeline,
       inProcess: collector,
       speed: Infinity,
-      // Fresh instance ids on every run: the store keeps the launches of earlier demos.
-      salt: randomBytes(4).toString('hex'),
       signal: stop.signal,
       progressEveryMs: tty ? 200 : 2000,
       onProgress: (p) =>
@@ -166,6 +195,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await collector.close();
+    removeStore();
     console.log('collector stopped');
   }
 }

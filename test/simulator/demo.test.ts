@@ -89,7 +89,7 @@ describe('bootwatch demo', () => {
     expect(await run.exited).toBe(0);
     const out = run.stdout();
     expect(out).toMatch(
-      /bootwatch demo: collector on http:\/\/127\.0\.0\.1:\d+, store .*bootwatch\.db/,
+      /bootwatch demo: collector on http:\/\/127\.0\.0\.1:\d+, store .*bootwatch\.db \(new for this demo, removed when it stops\)/,
     );
     expect(out).toContain('rollout "tiny": two versions, a few launches');
     expect(out).toMatch(/launched (\d+)\/\1/);
@@ -100,8 +100,34 @@ describe('bootwatch demo', () => {
     }
     expect(out).toContain('collector stopped');
     expect(out).not.toContain('token:');
-    expect(existsSync(join(dir, 'data', 'bootwatch.db'))).toBe(true);
   }, 90_000);
+
+  it('uses a store of its own, new each run: a second run shows its own launches, not both', async () => {
+    const runs: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const run = demo('--exit-after-rollout');
+      expect(await run.exited).toBe(0);
+      runs.push(run.stdout());
+    }
+    const launches = (out: string) => {
+      const planned = Number(/launched (\d+)\/\1/.exec(out)![1]);
+      const table = out.split('first boots by AMI version')[1]!;
+      const stored = ['3.1', '3.2'].map((v) =>
+        Number(new RegExp(`\\n${v}\\s+(\\d+)`).exec(table)![1]),
+      );
+      return { planned, stored: stored[0]! + stored[1]! };
+    };
+    const [first, second] = runs.map(launches);
+    expect(first!.stored).toBe(first!.planned);
+    expect(second).toEqual(first);
+    // Not the store BOOTWATCH_STORE names (a real collector's), and nothing left behind.
+    expect(existsSync(join(dir, 'data', 'bootwatch.db'))).toBe(false);
+    for (const out of runs) {
+      const store = /store (\S+bootwatch\.db)/.exec(out)![1]!;
+      expect(store).not.toBe(join(dir, 'data', 'bootwatch.db'));
+      expect(existsSync(store)).toBe(false);
+    }
+  }, 120_000);
 
   it('keeps serving on real time until SIGINT, then shuts down cleanly', async () => {
     const run = demo();
