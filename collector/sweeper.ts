@@ -1,7 +1,9 @@
 // The sweeper: every sweep_interval, launches that stayed silent past the report deadline become
 // `no_report` failures and launches terminated before ready become `terminated_before_ready`
 // (store.sweep decides, under its lock, so one replica at a time does it); every hour, raw boots
-// older than the retention are pruned (rollups stay). A background loop: it catches everything at
+// older than the retention are pruned (rollups stay). Each sweep also prunes the change feed: its
+// readers (every replica's SLO engine) read it every evaluation, so a quarter of an hour keeps
+// what a reader that missed a few evaluations still needs (one further behind reads everything). A background loop: it catches everything at
 // its top, logs it and tries again at the next tick, and never lets a run overlap the previous one.
 import type { Clock } from '../shared/clock.js';
 import type { CounterDelta, Store } from './store/store.js';
@@ -27,7 +29,7 @@ export interface SweepLog {
 }
 
 export interface SweeperOptions {
-  store: Pick<Store, 'sweep' | 'pruneBoots'>;
+  store: Pick<Store, 'sweep' | 'pruneBoots' | 'pruneChanges'>;
   clock: Clock;
   scheduler?: Scheduler;
   sweepIntervalMs: number;
@@ -50,6 +52,7 @@ export interface Sweeper {
 }
 
 export const PruneIntervalMs = 3_600_000;
+export const ChangeFeedRetentionMs = 15 * 60_000;
 
 export function startSweeper(o: SweeperOptions): Sweeper {
   const scheduler = o.scheduler ?? timerScheduler;
@@ -64,6 +67,7 @@ export function startSweeper(o: SweeperOptions): Sweeper {
         const reasons = countBy(decided.map((r) => r.boot.reason));
         o.log.info({ decided: decided.length, reasons }, 'sweeper decided silent launches');
       }
+      await o.store.pruneChanges(now - ChangeFeedRetentionMs);
     },
     (e) => o.log.error({ err: e }, 'sweep failed; retrying at the next interval'),
   );

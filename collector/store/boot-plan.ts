@@ -5,7 +5,14 @@ import { Phases } from '../../shared/conventions.js';
 import { outcomeTimeMs, type BootReport } from '../../shared/boot-report.js';
 import type { StoredBoot } from '../model.js';
 import { bootCounters, retractionCounters } from './counter-deltas.js';
-import { mergeRollupDeltas, rollupContribution, type RollupDelta } from './rollup-math.js';
+import {
+  mergeRollupDeltas,
+  netChanges,
+  rollupChange,
+  rollupContribution,
+  type RollupChange,
+  type RollupDelta,
+} from './rollup-math.js';
 import { reportValues } from './rows.js';
 import type { CounterDelta, UpsertBootResult } from './store.js';
 
@@ -13,6 +20,8 @@ export interface BootWritePlan extends UpsertBootResult {
   /** A collector-decided failure of the same instance that this first boot replaces. */
   replaces: StoredBoot | null;
   rollups: RollupDelta[];
+  /** The same moves boot by boot, for the change feed (written in the same transaction). */
+  changes: RollupChange[];
 }
 
 /** The report as stored: only the fields of BootReport (no stray properties), absent optionals left out. */
@@ -93,12 +102,18 @@ export function planBootWrite(
   replaces: StoredBoot | null,
 ): BootWritePlan {
   if (existing !== null && replaces === null && sameReport(existing, incoming)) {
-    const nothing = { counters: [], replaces: null, rollups: [] };
+    const nothing = { counters: [], replaces: null, rollups: [], changes: [] };
     return { status: 'unchanged', boot: existing, ...nothing };
   }
   const olds = [existing, replaces].filter((b): b is StoredBoot => b !== null);
-  const rollups = olds.filter((b) => b.firstBoot).map((b) => rollupContribution(b, -1));
-  if (incoming.firstBoot) rollups.push(rollupContribution(incoming, 1));
+  const counted = olds.filter((b) => b.firstBoot);
+  const rollups = counted.map((b) => rollupContribution(b, -1));
+  const at = incoming.receivedAtMs;
+  const changes = counted.map((b) => rollupChange(b, -1, at));
+  if (incoming.firstBoot) {
+    rollups.push(rollupContribution(incoming, 1));
+    changes.push(rollupChange(incoming, 1, at));
+  }
   let counters: CounterDelta[];
   const sameCounted =
     replaces === null && existing !== null && countedText(existing) === countedText(incoming);
@@ -111,5 +126,6 @@ export function planBootWrite(
     counters,
     replaces,
     rollups: mergeRollupDeltas(rollups),
+    changes: netChanges(changes),
   };
 }

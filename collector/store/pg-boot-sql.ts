@@ -1,6 +1,6 @@
 // The statement that applies a batch of boot writes in one round trip: the rollup rows, counter
 // series and images the batch shares, the collector verdicts it replaces and the boots it writes,
-// as data-modifying CTEs of one INSERT. Rows go in as one array per column (unnest); a
+// and the change feed rows, as data-modifying CTEs of one INSERT. Rows go in as one array per column (unnest); a
 // fixed-width group of columns (bucket counts) as one flat array, `width` entries per row, picked
 // out by the row's ordinality `n`. Rows are inserted in the order given (ORDER BY n): the caller
 // sorts shared rows, so that writers lock them in one order. PostgreSQL runs the CTEs after the
@@ -10,11 +10,13 @@
 import { CounterBucketCount } from './counter-families.js';
 import { bucketsOf, CounterBucketColumns, valueOf } from './counter-storage.js';
 import type { Param } from './pg-tx.js';
-import type { RollupDelta } from './rollup-math.js';
+import type { RollupChange, RollupDelta } from './rollup-math.js';
 import {
   BootColumns,
   bootValues,
   BucketColumns,
+  ChangeColumns,
+  changeValues,
   ms,
   RollupColumns,
   rollupValues,
@@ -80,6 +82,16 @@ const rollups: Piece = {
       .join(', '),
 };
 
+/** Change feed rows (pg-feed.ts): the key columns, sign, time to ready, when recorded. */
+const changes: Piece = {
+  params: 11,
+  sql: (at) => {
+    const types = [...RollupKeyTypes, 'smallint', 'float8', 'bigint'];
+    return `INSERT INTO rollup_changes (${ChangeColumns.join(', ')})
+     SELECT * FROM unnest(${types.map((t, i) => `$${at + i}::${t}[]`).join(', ')})`;
+  },
+};
+
 /** Counter series: the replica, families, keys, values, then the bucket counts flat. */
 const counters: Piece = {
   params: 5,
@@ -139,7 +151,10 @@ function chain(pieces: Record<string, Piece>, main: Piece): string {
   return `WITH ${ctes.join(',\n')}\n${main.sql(at)}`;
 }
 
-export const ApplyBootsSql = chain({ r: rollups, c: counters, i: images, d: deletes }, boots);
+export const ApplyBootsSql = chain(
+  { r: rollups, f: changes, c: counters, i: images, d: deletes },
+  boots,
+);
 
 /** Rows of values as one array per column. */
 function columns(rows: readonly SqlValue[][], width: number): SqlValue[][] {
@@ -159,6 +174,8 @@ export function counterParams(replicaId: string, rows: readonly CounterDelta[]):
 export interface BootBatchRows {
   /** Only-adding rollup deltas, sorted. */
   rollups: readonly RollupDelta[];
+  /** Every boot's changes, for the feed. */
+  changes: readonly RollupChange[];
   /** Merged, sorted. */
   counters: readonly CounterDelta[];
   /** One boot per AMI id to learn, sorted by AMI id. */
@@ -173,6 +190,7 @@ export function applyBootsParams(replicaId: string, b: BootBatchRows): Param[] {
   return [
     ...columns(adds, 10),
     adds.flatMap((r) => r.slice(10)),
+    ...columns(b.changes.map(changeValues), ChangeColumns.length),
     ...counterParams(replicaId, b.counters),
     b.learned.map((x) => x.amiId),
     b.learned.map((x) => (x.region === '' ? null : x.region)),

@@ -134,4 +134,34 @@ export const PgMigrations: Migration[] = [
     name: 'counters: one row per series, histogram buckets as columns',
     statements: [...counterSeriesMigration(PgDialect), LockAndReadBoots],
   },
+  {
+    version: 3,
+    name: 'rollup change feed',
+    // As in SQLite, plus the writing transaction's id: seq values are handed out before commit,
+    // so they do not come in commit order across transactions; txid with the reader's snapshot
+    // tells which rows can still appear (pg-feed.ts). The index serves "txid >= watermark".
+    statements: [
+      `CREATE TABLE rollup_changes (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        minute_ms bigint NOT NULL,
+        ami_id text COLLATE "C" NOT NULL,
+        ami_version text COLLATE "C" NOT NULL,
+        region text COLLATE "C" NOT NULL,
+        asg text COLLATE "C" NOT NULL,
+        instance_type text COLLATE "C" NOT NULL,
+        outcome text COLLATE "C" NOT NULL,
+        reason text COLLATE "C" NOT NULL,
+        sign smallint NOT NULL CHECK (sign IN (-1, 1)),
+        ttr_seconds double precision NOT NULL,
+        at_ms bigint NOT NULL
+      )`,
+      `CREATE INDEX rollup_changes_by_txid ON rollup_changes (txid)`,
+      `CREATE TABLE rollup_changes_pruned (
+        id integer PRIMARY KEY CHECK (id = 1),
+        txid xid8 NOT NULL
+      )`,
+      `INSERT INTO rollup_changes_pruned (id, txid) VALUES (1, '0')`,
+    ],
+  },
 ];

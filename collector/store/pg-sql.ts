@@ -3,7 +3,7 @@
 // through unnest, so that a batch is one round trip.
 import { CounterBucketColumns } from './counter-storage.js';
 import { AddCountersSql, ApplyBootsSql } from './pg-boot-sql.js';
-import { BucketColumns, LaunchColumns, RollupColumns } from './rows.js';
+import { BucketColumns, ChangeColumns, LaunchColumns, RollupColumns } from './rows.js';
 
 export interface NamedSql {
   name: string;
@@ -94,6 +94,34 @@ export const Sql = {
     'rollups',
     `SELECT * FROM rollups WHERE minute_ms >= $1 AND minute_ms < $2
      ORDER BY ${RollupKeyColumns.join(', ')}`,
+  ),
+  // The change feed (pg-feed.ts). The snapshot is the transaction's (REPEATABLE READ).
+  feedSnapshot: sql(
+    'feed_snapshot',
+    `SELECT pg_current_snapshot()::text AS snap,
+            (SELECT txid::text FROM rollup_changes_pruned WHERE id = 1) AS pruned`,
+  ),
+  changesFrom: sql(
+    'changes_from',
+    `SELECT seq, txid::text AS txid, ${ChangeColumns.join(', ')} FROM rollup_changes
+     WHERE txid >= $1::xid8`,
+  ),
+  rollupsIn: sql(
+    'rollups_in',
+    `SELECT r.* FROM rollups r
+     JOIN unnest($1::bigint[], $2::bigint[]) AS q(lo, hi) ON r.minute_ms >= q.lo AND r.minute_ms < q.hi`,
+  ),
+  // By seq, which follows the recording time closely: the scan stops at the first row to keep.
+  // Uncommitted rows below it are not deleted; they go at a later prune.
+  pruneChanges: sql(
+    'prune_changes',
+    `WITH keep AS (SELECT seq FROM rollup_changes WHERE at_ms >= $1 ORDER BY seq LIMIT 1),
+     d AS (DELETE FROM rollup_changes
+           WHERE seq < COALESCE((SELECT seq FROM keep), 9223372036854775807) RETURNING txid),
+     top AS (SELECT txid FROM d ORDER BY txid DESC LIMIT 1),
+     u AS (UPDATE rollup_changes_pruned p SET txid = greatest(p.txid, top.txid)
+           FROM top WHERE p.id = 1)
+     SELECT count(*)::int AS deleted FROM d`,
   ),
   groups: sql(
     'groups',

@@ -24,6 +24,7 @@ import { bootPage, bootPageParams } from './cursor.js';
 import { GroupCommit } from './group-commit.js';
 import { latestHeartbeats } from './heartbeats.js';
 import { publicLaunch } from './launch-merge.js';
+import { PgFeed } from './pg-feed.js';
 import { PgMigrations } from './pg-schema.js';
 import { MigrateLockId, Sql } from './pg-sql.js';
 import { inTransaction, run, type Db } from './pg-tx.js';
@@ -44,6 +45,7 @@ import type {
   BootPage,
   BootQuery,
   CounterDelta,
+  RollupFeed,
   RollupQuery,
   Store,
   StoredLaunch,
@@ -70,6 +72,7 @@ export class PgStore implements Store {
   private readonly pool: pg.Pool;
   private readonly replicaId: string;
   private readonly clock: Clock;
+  private written = 0;
   private readonly boots: GroupCommit<StoredBoot, UpsertBootResult>;
 
   constructor(private readonly options: PgStoreOptions) {
@@ -100,10 +103,12 @@ export class PgStore implements Store {
       maxBatch: PgMaxBatch,
       concurrency: Math.max(1, Math.min(PgBatchConcurrency, poolSize - 1)),
       keyOf: (b) => b.instanceId,
-      write: (batch) =>
-        this.write(
-          batch.length === 1 ? 'storing a boot report' : `storing ${batch.length} boot reports`,
-          (db) => writeBoots(db, this.replicaId, batch),
+      write: async (batch) =>
+        this.counted(
+          await this.write(
+            batch.length === 1 ? 'storing a boot report' : `storing ${batch.length} boot reports`,
+            (db) => writeBoots(db, this.replicaId, batch),
+          ),
         ),
     });
   }
@@ -195,8 +200,10 @@ export class PgStore implements Store {
   }
 
   async sweep(nowMs: number, deadlineMs: number): Promise<UpsertBootResult[]> {
-    return this.write('sweeping unreported launches', (db) =>
-      writeSweep(db, this.replicaId, nowMs, deadlineMs),
+    return this.counted(
+      await this.write('sweeping unreported launches', (db) =>
+        writeSweep(db, this.replicaId, nowMs, deadlineMs),
+      ),
     );
   }
 
@@ -212,6 +219,27 @@ export class PgStore implements Store {
   async queryBoots(query: BootQuery): Promise<BootPage> {
     const rows = await run(this.pool, Sql.queryBoots, Object.values(bootPageParams(query)));
     return bootPage(rows, query);
+  }
+
+  rollupFeed(): RollupFeed {
+    return new PgFeed(this.pool);
+  }
+
+  async pruneChanges(beforeMs: number): Promise<number> {
+    return this.write('pruning the change feed', async (db) => {
+      const [row] = await run(db, Sql.pruneChanges, [ms(beforeMs)]);
+      return Number(row?.deleted ?? 0);
+    });
+  }
+
+  get changesWritten(): number {
+    return this.written;
+  }
+
+  /** Counts the boots a committed write moved (changesWritten). */
+  private counted(results: UpsertBootResult[]): UpsertBootResult[] {
+    for (const r of results) if (r.status !== 'unchanged') this.written += 1;
+    return results;
   }
 
   async rollups(query: RollupQuery): Promise<RollupRow[]> {

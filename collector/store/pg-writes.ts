@@ -81,6 +81,7 @@ async function applyPlans(db: Db, replicaId: string, plans: BootWritePlan[]): Pr
     Sql.applyBoots,
     applyBootsParams(replicaId, {
       rollups: rollups.filter(onlyAdds),
+      changes: shared.changes(),
       counters: shared.counters(),
       learned: shared.learned(),
       replaced: plans.flatMap((p) => (p.replaces === null ? [] : [p.replaces])),

@@ -6,6 +6,19 @@ import { seriesKey } from './series-key.js';
 
 export const MinuteMs = 60_000;
 
+/**
+ * One first boot entering (+1) or leaving (-1) its rollup row, as the change feed records it: the
+ * SLO engine applies these to its windows, and the time to ready is kept exactly (the rollup keeps
+ * only its bucket) for the rollout verdict's rank tests.
+ */
+export interface RollupChange {
+  key: RollupKey;
+  sign: 1 | -1;
+  ttrSeconds: number;
+  /** When the write that made it was received (ms): the feed prunes by it. */
+  atMs: number;
+}
+
 /** One count per TimeToReadyBuckets bound, plus +Inf. */
 export const RollupBucketCount = TimeToReadyBuckets.length + 1;
 
@@ -58,17 +71,47 @@ export function rollupContribution(boot: StoredBoot, sign: 1 | -1): RollupDelta 
   const buckets = new Array<number>(RollupBucketCount).fill(0);
   buckets[bucketIndex(boot.timeToReadySeconds, TimeToReadyBuckets)] = sign;
   return {
-    key: {
-      minuteMs: minuteOf(boot.outcomeAtMs),
-      ...groupOf(boot),
-      // BootReport types outcome and reason as string; the schema has validated them.
-      outcome: boot.outcome as Outcome,
-      reason: boot.reason as Reason,
-    },
+    key: rollupKeyOf(boot),
     count: sign,
     ttrSumMs: sign * ttrMs(boot.timeToReadySeconds),
     buckets,
   };
+}
+
+/** The change a first boot's rollup contribution makes, in the minute and group of its outcome. */
+export function rollupChange(boot: StoredBoot, sign: 1 | -1, atMs: number): RollupChange {
+  return { key: rollupKeyOf(boot), sign, ttrSeconds: boot.timeToReadySeconds, atMs };
+}
+
+function rollupKeyOf(boot: StoredBoot): RollupKey {
+  return {
+    minuteMs: minuteOf(boot.outcomeAtMs),
+    ...groupOf(boot),
+    // BootReport types outcome and reason as string; the schema has validated them.
+    outcome: boot.outcome as Outcome,
+    reason: boot.reason as Reason,
+  };
+}
+
+/**
+ * Changes that a rewrite takes back and makes again unchanged (same row, same time to ready)
+ * cancel: the feed records only what moved. Order is kept otherwise.
+ */
+export function netChanges(changes: readonly RollupChange[]): RollupChange[] {
+  if (changes.length < 2) return [...changes];
+  const out: (RollupChange | null)[] = [...changes];
+  for (let i = 0; i < out.length; i += 1) {
+    const a = out[i];
+    if (!a) continue;
+    for (let j = i + 1; j < out.length; j += 1) {
+      const b = out[j];
+      if (!b || b.sign === a.sign || b.ttrSeconds !== a.ttrSeconds) continue;
+      if (rollupKeyString(b.key) !== rollupKeyString(a.key)) continue;
+      out[i] = out[j] = null;
+      break;
+    }
+  }
+  return out.filter((c): c is RollupChange => c !== null);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Outcome, Reason } from '../../shared/conventions.js';
 import { BootwatchError } from '../../shared/errors.js';
 import type { GroupKey, ImageRecord, RollupRow, StoredBoot } from '../model.js';
 import type { LaunchRow } from './launch-merge.js';
-import { rollupKeyValues, type RollupDelta } from './rollup-math.js';
+import { rollupKeyValues, type RollupChange, type RollupDelta } from './rollup-math.js';
 
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | boolean | null;
@@ -258,6 +258,32 @@ export function valuesToRollup(v: readonly unknown[]): RollupRow {
     count: num(v[8]),
     ttrSum: num(v[9]) / 1000,
     ttrBuckets: buckets,
+  };
+}
+
+/** The columns of a change feed row after its seq (and, in PostgreSQL, its txid). */
+export const ChangeColumns = [...RollupColumns.slice(0, 8), 'sign', 'ttr_seconds', 'at_ms'];
+
+export function changeValues(c: RollupChange): SqlValue[] {
+  return [...rollupKeyValues(c.key), c.sign, c.ttrSeconds, ms(c.atMs)];
+}
+
+/** A change feed row read as an array in ChangeColumns order, from index `at` on. */
+export function valuesToChange(v: readonly unknown[], at = 0): RollupChange {
+  return {
+    key: {
+      minuteMs: num(v[at]),
+      amiId: str(v[at + 1]),
+      amiVersion: str(v[at + 2]),
+      region: str(v[at + 3]),
+      asg: str(v[at + 4]),
+      instanceType: str(v[at + 5]),
+      outcome: str(v[at + 6]) as Outcome,
+      reason: str(v[at + 7]) as Reason,
+    },
+    sign: num(v[at + 8]) < 0 ? -1 : 1,
+    ttrSeconds: num(v[at + 9]),
+    atMs: num(v[at + 10]),
   };
 }
 

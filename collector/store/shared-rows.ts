@@ -6,16 +6,18 @@ import { UnknownVersion } from '../../shared/conventions.js';
 import type { StoredBoot } from '../model.js';
 import type { BootWritePlan } from './boot-plan.js';
 import { cmp, CounterSums } from './counter-deltas.js';
-import { mergeRollupDeltas, type RollupDelta } from './rollup-math.js';
+import { mergeRollupDeltas, type RollupChange, type RollupDelta } from './rollup-math.js';
 import type { CounterDelta } from './store.js';
 
 export class SharedRows {
   private readonly rollupDeltas: RollupDelta[] = [];
+  private readonly rollupChanges: RollupChange[] = [];
   private readonly counterSums = new CounterSums();
   private readonly images = new Map<string, StoredBoot>();
 
-  add(plan: Pick<BootWritePlan, 'boot' | 'rollups' | 'counters'>): void {
+  add(plan: Pick<BootWritePlan, 'boot' | 'rollups' | 'changes' | 'counters'>): void {
     for (const r of plan.rollups) this.rollupDeltas.push(r);
+    for (const c of plan.changes) this.rollupChanges.push(c);
     for (const c of plan.counters) this.counterSums.add(c);
     const { boot } = plan;
     // What agents say about an AMI's version; never 'unknown'. The first boot of the batch wins,
@@ -31,6 +33,11 @@ export class SharedRows {
 
   rollups(): RollupDelta[] {
     return mergeRollupDeltas(this.rollupDeltas);
+  }
+
+  /** Every boot's rollup changes, in write order: the change feed's rows. */
+  changes(): readonly RollupChange[] {
+    return this.rollupChanges;
   }
 
   counters(): CounterDelta[] {

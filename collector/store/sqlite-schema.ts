@@ -114,4 +114,33 @@ export const SqliteMigrations: Migration[] = [
     name: 'counters: one row per series, histogram buckets as columns',
     statements: counterSeriesMigration(SqliteDialect),
   },
+  {
+    version: 3,
+    name: 'rollup change feed',
+    // One row per first boot entering (+1) or leaving (-1) a rollup row, written in the same
+    // transaction as the rollup (change-feed.ts says how the SLO engine reads it). AUTOINCREMENT:
+    // a seq is never handed out twice, even after every row was pruned, so a reader's position
+    // stays meaningful. `through`: the highest seq pruned, so a reader that fell behind it knows.
+    statements: [
+      `CREATE TABLE rollup_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        minute_ms INTEGER NOT NULL,
+        ami_id TEXT NOT NULL,
+        ami_version TEXT NOT NULL,
+        region TEXT NOT NULL,
+        asg TEXT NOT NULL,
+        instance_type TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        sign INTEGER NOT NULL CHECK (sign IN (-1, 1)),
+        ttr_seconds REAL NOT NULL,
+        at_ms INTEGER NOT NULL
+      ) STRICT`,
+      `CREATE TABLE rollup_changes_pruned (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        through INTEGER NOT NULL
+      ) STRICT`,
+      `INSERT INTO rollup_changes_pruned (id, through) VALUES (1, 0)`,
+    ],
+  },
 ];

@@ -2,7 +2,14 @@
 // put together in code (from the constant lists in rows.ts); every value is a bound parameter.
 import type Database from 'better-sqlite3';
 import { CounterBucketColumns, CounterColumns } from './counter-storage.js';
-import { BootColumns, BucketColumns, LaunchColumns, RollupColumns, type SqlValue } from './rows.js';
+import {
+  BootColumns,
+  BucketColumns,
+  ChangeColumns,
+  LaunchColumns,
+  RollupColumns,
+  type SqlValue,
+} from './rows.js';
 
 const RollupKeyColumns = RollupColumns.slice(0, 8);
 
@@ -72,6 +79,25 @@ export function prepareStatements(db: Database.Database) {
       `SELECT ${RollupColumns.join(', ')} FROM rollups WHERE minute_ms >= ? AND minute_ms < ?
        ORDER BY ${RollupKeyColumns.join(', ')}`,
     ).raw(true),
+
+    // The change feed (sqlite-feed.ts).
+    addChange: p(
+      `INSERT INTO rollup_changes (${ChangeColumns.join(', ')})
+       VALUES (${ChangeColumns.map(() => '?').join(', ')})`,
+    ),
+    /** Raw mode: seq, then ChangeColumns. */
+    changesAfter: p(
+      `SELECT seq, ${ChangeColumns.join(', ')} FROM rollup_changes WHERE seq > ? ORDER BY seq`,
+    ).raw(true),
+    /** The highest seq ever handed out (AUTOINCREMENT keeps it when rows are pruned). */
+    lastChange: p(`SELECT seq FROM sqlite_sequence WHERE name = 'rollup_changes'`).pluck(),
+    changesPruned: p('SELECT through FROM rollup_changes_pruned WHERE id = 1').pluck(),
+    firstChangeSince: p(
+      'SELECT seq FROM rollup_changes WHERE at_ms >= ? ORDER BY seq LIMIT 1',
+    ).pluck(),
+    pruneChanges: p('DELETE FROM rollup_changes WHERE seq < ?'),
+    markChangesPruned: p('UPDATE rollup_changes_pruned SET through = max(through, ?) WHERE id = 1'),
+
     groups: p(
       `SELECT DISTINCT ami_id, ami_version, region, asg, instance_type FROM rollups
        WHERE minute_ms >= ? ORDER BY ami_id, ami_version, region, asg, instance_type`,

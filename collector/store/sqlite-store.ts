@@ -42,6 +42,7 @@ import {
   type Row,
 } from './rows.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { pruneSqliteChanges, SqliteFeed } from './sqlite-feed.js';
 import { SqliteMigrations } from './sqlite-schema.js';
 import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { writeBoots, writeEvents, writeSweep, type SqliteWriter } from './sqlite-writes.js';
@@ -50,6 +51,7 @@ import type {
   BootPage,
   BootQuery,
   CounterDelta,
+  RollupFeed,
   RollupQuery,
   Store,
   StoredLaunch,
@@ -76,6 +78,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly replicaId: string;
   private readonly clock: Clock;
+  private written = 0;
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private prepared: SqliteStatements | null = null;
   private readonly checkpointer: SqliteCheckpointer | null = null;
@@ -88,9 +91,11 @@ export class SqliteStore implements Store {
     concurrency: 1,
     keyOf: (b) => b.instanceId,
     write: async (batch) =>
-      this.write(
-        batch.length === 1 ? 'storing a boot report' : `storing ${batch.length} boot reports`,
-        () => writeBoots(this.writer, batch),
+      this.counted(
+        this.write(
+          batch.length === 1 ? 'storing a boot report' : `storing ${batch.length} boot reports`,
+          () => writeBoots(this.writer, batch),
+        ),
       ),
   });
 
@@ -203,8 +208,8 @@ export class SqliteStore implements Store {
   }
 
   async sweep(nowMs: number, deadlineMs: number): Promise<UpsertBootResult[]> {
-    return this.write('sweeping unreported launches', () =>
-      writeSweep(this.writer, nowMs, deadlineMs),
+    return this.counted(
+      this.write('sweeping unreported launches', () => writeSweep(this.writer, nowMs, deadlineMs)),
     );
   }
 
@@ -220,6 +225,24 @@ export class SqliteStore implements Store {
   async queryBoots(query: BootQuery): Promise<BootPage> {
     const rows = this.q.queryBoots.all(bootPageParams(query)) as Row[];
     return bootPage(rows, query);
+  }
+
+  rollupFeed(): RollupFeed {
+    return new SqliteFeed(this.db, () => this.q);
+  }
+
+  async pruneChanges(beforeMs: number): Promise<number> {
+    return this.write('pruning the change feed', () => pruneSqliteChanges(this.q, beforeMs));
+  }
+
+  get changesWritten(): number {
+    return this.written;
+  }
+
+  /** Counts the boots a committed write moved (changesWritten). */
+  private counted(results: UpsertBootResult[]): UpsertBootResult[] {
+    for (const r of results) if (r.status !== 'unchanged') this.written += 1;
+    return results;
   }
 
   async rollups(query: RollupQuery): Promise<RollupRow[]> {

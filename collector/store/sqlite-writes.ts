@@ -9,6 +9,7 @@ import { launchKey, mergeEvents, type LaunchRow } from './launch-merge.js';
 import { onlyAdds } from './rollup-math.js';
 import {
   bootValues,
+  changeValues,
   launchValues,
   ms,
   rollupValues,
@@ -74,6 +75,7 @@ function applyShared({ q, replicaId }: SqliteWriter, shared: SharedRows): void {
     q.moveRollup.run([...values.slice(8), ...values.slice(0, 8)]);
     q.deleteEmptyRollup.run(values.slice(0, 8));
   }
+  for (const c of shared.changes()) q.addChange.run(bind(changeValues(c)));
   for (const boot of shared.learned()) {
     const region = boot.region === '' ? null : boot.region;
     const at = ms(boot.receivedAtMs);

@@ -10,6 +10,9 @@ import type {
   RollupRow,
   StoredBoot,
 } from '../model.js';
+import type { RollupChange } from './rollup-math.js';
+
+export type { RollupChange } from './rollup-math.js';
 
 /**
  * A change to one exported counter or histogram under one label set, applied by the caller after
@@ -83,8 +86,31 @@ export interface RollupQuery {
   toMs: number; // exclusive
 }
 
+/** What one read of the change feed gives: see RollupFeed. */
+export type FeedRead =
+  | { lost: false; rows: RollupRow[]; changes: RollupChange[] }
+  /** Changes this reader had not read yet were pruned: start again with a new feed and a load. */
+  | { lost: true };
+
+/**
+ * A reader of the rollups and of their change feed that keeps the two consistent: every read
+ * returns the rollup rows of the ranges asked for and every change committed since this reader's
+ * previous read (none at its first), both as of one snapshot of the store. So a reader that
+ * applies the changes to what it read before and then reads more rows never counts a boot twice
+ * or misses one, whatever commits meanwhile, on this replica or another. Each change is returned
+ * once, in an order that does not matter (applying changes is adding).
+ */
+export interface RollupFeed {
+  read(ranges: readonly RollupQuery[]): Promise<FeedRead>;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
+  /**
+   * Boots this process has written so that a rollup changed (inserted or corrected), since it
+   * opened the store: when it moved, the feed has news for this replica's SLO engine.
+   */
+  readonly changesWritten: number;
 
   /** Creates or migrates the schema; idempotent. */
   migrate(): Promise<void>;
@@ -130,6 +156,14 @@ export interface Store {
   getLaunch(instanceId: string): Promise<StoredLaunch | null>;
   getBoots(instanceId: string): Promise<StoredBoot[]>;
   queryBoots(query: BootQuery): Promise<BootPage>;
+
+  /** A new reader of the rollups and their change feed, positioned at its first read. */
+  rollupFeed(): RollupFeed;
+  /**
+   * Deletes change feed rows recorded before `beforeMs`. A reader that had not read them yet
+   * learns it at its next read (lost). Returns the rows deleted.
+   */
+  pruneChanges(beforeMs: number): Promise<number>;
 
   /** Rollup rows (first boots only) in a time range. */
   rollups(query: RollupQuery): Promise<RollupRow[]>;

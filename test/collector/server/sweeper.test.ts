@@ -11,6 +11,7 @@ import { ManualScheduler } from './harness.js';
 class SweepStore {
   sweeps: [number, number][] = [];
   prunes: number[] = [];
+  feedPrunes: number[] = [];
   fail = false;
   gate: Promise<void> | null = null;
   result: UpsertBootResult[] = [];
@@ -24,6 +25,10 @@ class SweepStore {
     this.prunes.push(beforeMs);
     if (this.fail) throw new Error('disk full');
     return 3;
+  }
+  async pruneChanges(beforeMs: number): Promise<number> {
+    this.feedPrunes.push(beforeMs);
+    return 0;
   }
 }
 
@@ -73,6 +78,8 @@ describe('sweeper', () => {
       [1_030_000, 900_000],
     ]);
     expect(applied).toEqual([[delta], [delta]]);
+    // Each sweep prunes the change feed of what is older than its retention, a quarter hour.
+    expect(store.feedPrunes).toEqual([100_000, 130_000]);
     await sweeper.stop();
   });
 

@@ -4,11 +4,20 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isBootwatchError } from '../../../shared/errors.js';
 import { isPostgresSpec, openStore } from '../../../collector/store/open-store.js';
+import { PgMigrations } from '../../../collector/store/pg-schema.js';
+import { SqliteMigrations } from '../../../collector/store/sqlite-schema.js';
 import { maskSpec } from '../../../collector/store/store-errors.js';
 import type { Store } from '../../../collector/store/store.js';
 import { bootReport, describeStores, T0 } from '../../support/stores.js';
 
-const Versions = [{ version: 1 }, { version: 2 }];
+// Every migration, once; both engines number theirs alike.
+const Versions = SqliteMigrations.map((m) => ({ version: m.version }));
+
+it('numbers the migrations of both engines alike', () => {
+  expect(PgMigrations.map((m) => [m.version, m.name])).toEqual(
+    SqliteMigrations.map((m) => [m.version, m.name]),
+  );
+});
 
 describeStores('store: migrations and opening', (harness, engine) => {
   it('migrates once: migrating again, or another replica opening, changes nothing', async () => {
