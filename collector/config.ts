@@ -34,6 +34,7 @@ export const CollectorConfigSchema = Type.Object(
     group_label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
     heartbeat_window: Duration,
     slo_file: OptionalText,
+    slo_interval: Duration,
     log_level: Type.Union(LogLevels.map((l) => Type.Literal(l))),
   },
   { additionalProperties: false },
@@ -58,6 +59,7 @@ export const CollectorDefaults: RawConfig = {
   group_label_cap: 200, // distinct region, asg and instance_type values on /metrics, each; the rest -> other
   heartbeat_window: '5m', // an agent heartbeating within this window counts as reporting
   slo_file: null, // SLO definitions (read by the SLO engine); null: built-in defaults
+  slo_interval: '30s', // how often the SLO engine evaluates (and reads what other replicas wrote)
   log_level: 'info', // pino level
 };
 
@@ -79,6 +81,7 @@ export interface CollectorConfig {
   readonly groupLabelCap: number;
   readonly heartbeatWindowMs: number;
   readonly sloFile: string | null;
+  readonly sloIntervalMs: number;
   readonly logLevel: (typeof LogLevels)[number];
 }
 
@@ -154,6 +157,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     groupLabelCap: cfg.group_label_cap,
     heartbeatWindowMs: positiveDuration(cfg.heartbeat_window, at('heartbeat_window')),
     sloFile: cfg.slo_file,
+    sloIntervalMs: positiveDuration(cfg.slo_interval, at('slo_interval')),
     logLevel: cfg.log_level,
   });
 }

@@ -97,6 +97,7 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
     store,
     clock,
     heartbeatWindowMs: config.heartbeatWindowMs,
+    evaluationIntervalMs: config.sloIntervalMs,
     log: app.log,
   });
   registerSloGauges(metrics.registry, () => slo.report(), config.labelCap);

@@ -1,19 +1,17 @@
-// A family: the per-minute counts of every group of one grouping (the labels an SLO groups by).
-// SLOs that group alike share a family, so ten SLOs by ami_version keep one copy of the counts.
+// A family: the counts of every group of one grouping (the labels an SLO groups by) summed over
+// every window the SLOs evaluate, kept as running totals so that an evaluation reads a total per
+// group and window instead of counting. SLOs that group alike share a family, so ten SLOs by
+// ami_version keep one copy. Which window a count goes into is the book's business
+// (rollup-book.ts): a family adds what it is given to the windows it is told.
 //
-// Counts live in two parts, each keeping its sums over every window current as minutes are read
-// and the clock moves, so that an evaluation reads sums instead of counting. Settled minutes,
-// older than the correction horizon, are appended once and never re-read (a report can still
-// replace a no_report up to the horizon after the fact, not later in practice): settled-counts.ts.
-// Recent minutes live in a ring where any minutes re-read from the store replace what was there:
-// recent-ring.ts. A window longer than the horizon is its settled part plus the whole ring.
-// Groups are numbered in the order they appear (group-index.ts); counts are kept per number.
+// Groups are numbered in the order they appear (group-index.ts); totals are kept per number in
+// one array: totals[(group * windows + w) * channels + k]. Float64 sums of integers: exact below
+// 2^53, so adding and taking away never drifts.
 import { TimeToReadyBuckets } from '../../shared/conventions.js';
 import type { GroupByLabel } from '../../shared/slo/model.js';
 import type { GroupKey, RollupRow } from '../model.js';
+import { bucketIndex, type RollupChange } from '../store/rollup-math.js';
 import { GroupIndex, type NumberedGroup } from './group-index.js';
-import { RecentRing } from './recent-ring.js';
-import { SettledCounts } from './settled-counts.js';
 
 export const MinuteMs = 60_000;
 
@@ -37,96 +35,61 @@ export function familyKey(labels: readonly GroupByLabel[]): string {
 
 export class Family {
   readonly channels: number;
-  private readonly settled: SettledCounts;
-  private readonly recent: RecentRing;
-  /** Per window, the ring's window holding its recent part (the whole horizon for long ones). */
-  private readonly ringOf: number[];
   private readonly index: GroupIndex;
-  /** The latest minute each group had events: ranks groups for the label cap on /metrics. */
+  private totals = new Float64Array(0);
+  /** The latest minute each group had a boot counted: ranks groups for the label cap. */
   private readonly lastActive: number[] = [];
   private readonly scratch: Float64Array;
 
-  /** `windows`: every window an evaluation sums, in minutes (SLO windows are whole minutes). */
+  /** `windows`: every window an evaluation sums, in minutes, shortest first. */
   constructor(
     readonly spec: FamilySpec,
-    private readonly horizonMinutes: number,
     readonly windows: readonly number[],
   ) {
     this.channels = spec.buckets ? Channel.firstBucket + BucketChannels : Channel.firstBucket;
     this.scratch = new Float64Array(this.channels);
     this.index = new GroupIndex(spec.labels);
-    const recent = windows.map((w) => Math.min(w, horizonMinutes));
-    const lengths = [...new Set(recent)];
-    this.ringOf = recent.map((length) => lengths.indexOf(length));
-    this.recent = new RecentRing(horizonMinutes, this.channels, lengths);
-    this.settled = new SettledCounts(
-      this.channels,
-      windows.filter((w) => w > horizonMinutes),
-    );
   }
 
-  /** Appends rows of minutes that will not change any more (sorted or not). */
-  settle(rows: readonly RollupRow[]): void {
-    for (const row of byMinute(rows)) {
-      this.settled.add(minuteOf(row), this.groupOf(row), this.values(row));
-    }
-  }
-
-  /** The windows now end at `nowMinute` (their settled parts: the horizon is moved apart). */
-  moveWindows(nowMinute: number): void {
-    this.settled.moveTo(nowMinute);
-  }
-
-  /** Drops settled counts no window reads and trims room grown for nothing (after a load). */
-  compact(): void {
-    this.settled.compact();
-  }
-
-  /** The horizon now starts at `minute`: what is before it has been settled. */
-  moveRecent(minute: number): void {
-    this.recent.moveTo(minute);
-  }
-
-  /** Replaces the recent minutes [from, to) with `rows` (re-read from the store). */
-  replaceRecent(from: number, to: number, rows: readonly RollupRow[]): void {
-    const next = new Map<number, Map<number, Float64Array>>();
-    for (const row of rows) {
-      const minute = minuteOf(row);
-      if (minute < from || minute >= to) continue;
-      const id = this.groupOf(row);
-      let byMinute = next.get(id);
-      if (!byMinute) next.set(id, (byMinute = new Map()));
-      let values = byMinute.get(minute);
-      if (!values) byMinute.set(minute, (values = new Float64Array(this.channels)));
-      const add = this.values(row);
-      for (let k = 0; k < this.channels; k += 1) values[k]! += add[k]!;
-    }
-    this.recent.replace(from, to, next);
-  }
-
-  /**
-   * Every group's sums over every window ending at `nowMinute`, where the windows and the horizon
-   * were moved: sums[(id * windows + w) * channels + k]. Integers, exact.
-   */
-  windowSums(nowMinute: number): Float64Array {
-    if (nowMinute !== this.recent.lastMinute) {
-      throw new Error(
-        `Family.windowSums: at minute ${nowMinute}, the horizon ends at ${this.recent.lastMinute}`,
-      );
-    }
-    const c = this.channels;
-    const n = this.windows.length;
-    const out = new Float64Array(this.index.size * n * c);
-    for (let id = 0; id < this.index.size; id += 1) {
-      let long = 0;
-      for (let w = 0; w < n; w += 1) {
-        if (this.windows[w]! > this.horizonMinutes) {
-          this.settled.addTotals(id, long++, out, (id * n + w) * c);
+  /** Adds `sign` times a rollup row's counts to windows `from` to `to` - 1 (indexes). */
+  addRow(row: RollupRow, sign: 1 | -1, from: number, to: number): void {
+    if (row.count === 0) return;
+    const v = this.scratch;
+    v.fill(0);
+    v[Channel.launches] = sign * row.count;
+    if (row.outcome === 'success') {
+      v[Channel.successes] = sign * row.count;
+      if (this.spec.buckets) {
+        let ready = 0;
+        for (let i = 0; i < BucketChannels; i += 1) {
+          ready += row.ttrBuckets[i] ?? 0;
+          v[Channel.firstBucket + i] = sign * ready;
         }
       }
-      this.recent.addSums(id, this.ringOf, out, id * n * c);
     }
-    return out;
+    this.add(row, row.minuteMs, sign, from, to);
+  }
+
+  /** Adds one boot entering (or leaving) its rollup row to windows `from` to `to` - 1. */
+  addChange(change: RollupChange, from: number, to: number): void {
+    const v = this.scratch;
+    v.fill(0);
+    const { sign, key } = change;
+    v[Channel.launches] = sign;
+    if (key.outcome === 'success') {
+      v[Channel.successes] = sign;
+      if (this.spec.buckets) {
+        // Ready within every bound from its own bucket on (the rollup's bucketIndex).
+        const from = bucketIndex(change.ttrSeconds, TimeToReadyBuckets);
+        for (let i = from; i < BucketChannels; i += 1) v[Channel.firstBucket + i] = sign;
+      }
+    }
+    this.add(key, key.minuteMs, sign, from, to);
+  }
+
+  /** Every group's sums over every window: a copy, which an evaluation's report may keep. */
+  windowSums(): Float64Array {
+    return this.totals.slice(0, this.index.size * this.windows.length * this.channels);
   }
 
   /** Groups with any counts, with their labels, in label order (versions numerically). */
@@ -139,54 +102,36 @@ export class Family {
     return this.index.find(row);
   }
 
-  /** The latest minute a group had events (for ranking), or -1. */
+  /** The latest minute a group had a boot counted (for ranking), or -1. */
   lastActiveMinute(id: number): number {
     return this.lastActive[id] ?? -1;
   }
 
-  /** Bytes held by the counts. */
+  /** Bytes held by the totals. */
   get bytes(): number {
-    return this.settled.bytes + this.recent.bytes;
+    return this.totals.byteLength;
   }
 
-  /** The number of a row's group, numbering it when new; notes when the group was last active. */
-  private groupOf(row: RollupRow): number {
-    const id = this.index.idOf(row);
+  private add(key: GroupKey, minuteMs: number, sign: number, from: number, to: number): void {
+    const id = this.index.idOf(key);
+    const minute = Math.floor(minuteMs / MinuteMs);
     while (this.lastActive.length <= id) this.lastActive.push(-1);
-    const minute = minuteOf(row);
-    if (row.count > 0 && minute > this.lastActive[id]!) this.lastActive[id] = minute;
-    return id;
-  }
-
-  /** A row's contribution per channel (the scratch array is reused: callers copy it). */
-  private values(row: RollupRow): Float64Array {
+    if (sign > 0 && minute > this.lastActive[id]!) this.lastActive[id] = minute;
+    const c = this.channels;
+    const n = this.windows.length;
+    if ((id + 1) * n * c > this.totals.length) this.grow(id + 1);
     const v = this.scratch;
-    v.fill(0);
-    v[Channel.launches] = row.count;
-    if (row.outcome === 'success') {
-      v[Channel.successes] = row.count;
-      if (this.spec.buckets) {
-        let ready = 0;
-        for (let i = 0; i < BucketChannels; i += 1) {
-          ready += row.ttrBuckets[i] ?? 0;
-          v[Channel.firstBucket + i] = ready;
-        }
-      }
-    }
-    return v;
-  }
-}
-
-function minuteOf(row: RollupRow): number {
-  return Math.floor(row.minuteMs / MinuteMs);
-}
-
-/** Rows in minute order (the store returns them so; a cheap check keeps it an assumption-free). */
-function byMinute(rows: readonly RollupRow[]): readonly RollupRow[] {
-  for (let i = 1; i < rows.length; i += 1) {
-    if (rows[i]!.minuteMs < rows[i - 1]!.minuteMs) {
-      return [...rows].sort((a, b) => a.minuteMs - b.minuteMs);
+    for (let w = from; w < to; w += 1) {
+      const at = (id * n + w) * c;
+      for (let k = 0; k < c; k += 1) this.totals[at + k]! += v[k]!;
     }
   }
-  return rows;
+
+  /** Room for at least `groups` groups, doubling: a new group costs amortised constant time. */
+  private grow(groups: number): void {
+    const per = this.windows.length * this.channels;
+    const next = new Float64Array(Math.max(groups, 2 * (this.totals.length / per), 16) * per);
+    next.set(this.totals);
+    this.totals = next;
+  }
 }

@@ -1,18 +1,16 @@
 // The SLO engine: evaluates every SLO on a schedule (30 s by default) and on demand, from
-// in-memory per-minute counts (rollup-book.ts), so that an evaluation costs the same however many
-// boots are stored. One injectable clock decides every "now". A background loop: a failed
-// evaluation is logged and the next tick tries again; evaluations never overlap.
-//
-// The hourly re-read of everything (for corrections older than the horizon) loads a second book
-// in the background while evaluations go on with the current one, which is swapped out at the
-// first evaluation after the load: at ten million boots that load reads for half a minute, and
-// evaluations, alerts and the SLO gauges would otherwise wait for it. Only the first load, and a
-// clock that went back, make an evaluation wait for a whole load.
+// in-memory totals per group and window (rollup-book.ts) that the store's change feed keeps equal
+// to what is committed, on this replica or another, so that an evaluation costs the same however
+// many boots are stored and counts every committed boot. One injectable clock decides every
+// "now". A background loop: a failed evaluation is logged and the next tick tries again;
+// evaluations never overlap. Everything is read once at start, and again only when the clock
+// went back or jumped far, or the feed was pruned past this reader (it fell far behind).
 import type { Clock } from '../../shared/clock.js';
 import { formatDuration } from '../../shared/duration.js';
 import { isFleetWide } from '../../shared/slo/draft.js';
 import { DefaultSparseRule, type Slo } from '../../shared/slo/model.js';
 import { windowsInUse } from '../../shared/slo/tiers.js';
+import type { RollupRow } from '../model.js';
 import type { Store } from '../store/store.js';
 import { timerScheduler, type Scheduler } from '../sweeper.js';
 import { evaluateGroup, SloPlan, type FailingInOf } from './evaluate.js';
@@ -20,15 +18,13 @@ import { failingInByGroup, type FailingIn } from './failing-in.js';
 import { familyKey, MinuteMs, type Family, type FamilySpec } from './family.js';
 import { FleetSamples } from './fleet-samples.js';
 import type { GroupStatus, SloReport, SloStatus } from './report.js';
-import { RollupBook } from './rollup-book.js';
+import { FeedLostError, RollupBook } from './rollup-book.js';
 import { fleetWindowCounts, rollupWindowCounts, type FamilySums } from './sli-counts.js';
 
 /** Every default in one place. */
 export const SloEngineDefaults = {
   evaluationIntervalMs: 30_000, // scheduled evaluation; GET /api/v1/slos re-evaluates when older
-  correctionHorizonMs: 2 * 3_600_000, // rollups younger than this can still change: re-read
-  correctionSweepMs: 15 * 60_000, // every minute of the horizon is re-read at least this often
-  reloadIntervalMs: 3_600_000, // everything is re-read this often (very late corrections)
+  failingInMs: 2 * 3_600_000, // an alert names the versions and groups failing this recently
 } as const;
 
 export interface SloEngineLog {
@@ -38,15 +34,12 @@ export interface SloEngineLog {
 
 export interface SloEngineOptions {
   slos: readonly Slo[];
-  store: Pick<Store, 'rollups' | 'coverage'>;
+  store: Pick<Store, 'rollupFeed' | 'rollups' | 'coverage' | 'changesWritten'>;
   clock: Clock;
   /** An agent heartbeating within this window counts as covering its instance. */
   heartbeatWindowMs: number;
   scheduler?: Scheduler;
   evaluationIntervalMs?: number;
-  correctionHorizonMs?: number;
-  correctionSweepMs?: number;
-  reloadIntervalMs?: number;
   log?: SloEngineLog;
 }
 
@@ -65,18 +58,11 @@ export class SloEngine {
   readonly evaluationIntervalMs: number;
   private readonly plans: SloPlan[];
   private readonly allWindows: number[];
-  private book: RollupBook;
-  private readonly newBook: () => RollupBook;
+  private readonly book: RollupBook;
   private readonly fleet = new FleetSamples();
-  private readonly reloadIntervalMs: number;
-  /** When the data of the book in use, or of the one loading in the background, was read. */
-  private loadedAtMs: number | null = null;
-  /** The background reload, and the book it made once done (swapped in by the next run). */
-  private reloading: Promise<void> | null = null;
-  private reloaded: RollupBook | null = null;
-  /** Moves on at every blocking load: a background reload started before it is stale. */
-  private generation = 0;
   private last: SloReport | null = null;
+  /** The store's count of changes written by this process when the last evaluation began. */
+  private writtenAt = -1;
   private running: Promise<SloReport> | null = null;
   private cancel: (() => void) | null = null;
   private failing = false;
@@ -89,23 +75,12 @@ export class SloEngine {
     this.plans = o.slos.map((s) => new SloPlan(s, sloWindowsInUse(s)));
     this.allWindows = [...new Set(this.plans.flatMap((p) => p.windowsMs))].sort((a, b) => a - b);
     this.evaluationIntervalMs = o.evaluationIntervalMs ?? SloEngineDefaults.evaluationIntervalMs;
-    this.reloadIntervalMs = o.reloadIntervalMs ?? SloEngineDefaults.reloadIntervalMs;
-    const horizonMs = o.correctionHorizonMs ?? SloEngineDefaults.correctionHorizonMs;
-    const horizonMinutes = Math.max(1, Math.ceil(horizonMs / MinuteMs));
-    // The sweep re-reads the horizon in blocks, one per scheduled evaluation, so that each
-    // evaluation reads a few minutes of rollups rather than two hours of them.
-    const sweepMs = o.correctionSweepMs ?? SloEngineDefaults.correctionSweepMs;
-    const evaluationsPerSweep = Math.max(1, Math.floor(sweepMs / this.evaluationIntervalMs));
-    const bookOptions = {
+    this.book = new RollupBook({
       store: o.store,
       families: familiesOf(o.slos),
-      horizonMinutes,
       windowsMinutes: this.allWindows.map((ms) => ms / MinuteMs),
-      sweepBlockMinutes: Math.ceil(horizonMinutes / evaluationsPerSweep),
       stopping: () => this.stopping,
-    };
-    this.newBook = () => new RollupBook(bookOptions);
-    this.book = this.newBook();
+    });
   }
 
   /** Evaluates now and then every evaluation interval until stop(). */
@@ -124,19 +99,18 @@ export class SloEngine {
     this.cancel?.();
     this.cancel = null;
     await this.running?.catch(() => undefined);
-    await this.reloading;
   }
 
-  /** Resolves once no background reload is running (the next evaluation uses what it read). */
-  async reloadDone(): Promise<void> {
-    await this.reloading;
-  }
-
-  /** The latest report, evaluating first when it is older than `maxAgeMs` (or missing). */
+  /**
+   * The latest report, evaluating first when it is older than `maxAgeMs` (or missing), or when
+   * this process has written boots since it began: an answer never misses a boot this collector
+   * acknowledged (other replicas' boots count at the next scheduled evaluation).
+   */
   async report(maxAgeMs = this.evaluationIntervalMs): Promise<SloReport> {
     const last = this.last;
     const age = last === null ? Infinity : this.o.clock.now() - last.evaluatedAtMs;
-    if (last !== null && age >= 0 && age < maxAgeMs) return last;
+    const written = this.o.store.changesWritten;
+    if (last !== null && age >= 0 && age < maxAgeMs && written === this.writtenAt) return last;
     return this.evaluate();
   }
 
@@ -171,22 +145,21 @@ export class SloEngine {
     const now = this.o.clock.now();
     const nowMinute = Math.floor(now / MinuteMs);
     const started = performance.now();
+    this.writtenAt = this.o.store.changesWritten;
     let loaded = false;
     try {
-      if (this.reloaded !== null) {
-        this.book = this.reloaded;
-        this.reloaded = null;
-      }
-      // A clock that went back: the windows' settled sums only move forward, so read again.
-      if (this.loadedAtMs === null || now < this.loadedAtMs || !this.book.canRefresh(nowMinute)) {
-        this.generation += 1;
-        await this.book.load(nowMinute);
-        this.loadedAtMs = now;
-        loaded = true;
-      } else {
-        if (now - this.loadedAtMs >= this.reloadIntervalMs) this.reloadInBackground(now);
-        await this.book.refresh(nowMinute);
-      }
+      // Windows only move forward minute by minute: a clock that went back (or jumped far) reads
+      // everything again, as does a reader that fell so far behind that its changes were pruned.
+      if (this.book.canRefresh(nowMinute)) {
+        try {
+          await this.book.refresh(nowMinute);
+        } catch (e) {
+          if (!(e instanceof FeedLostError)) throw e;
+          this.o.log?.warn({ err: e }, 'SLO engine: the change feed lost changes');
+          loaded = true;
+        }
+      } else loaded = true;
+      if (loaded) await this.book.load(nowMinute);
       await this.sampleFleet(now, nowMinute);
     } catch (e) {
       if (!this.failing && !this.stopping) {
@@ -197,12 +170,13 @@ export class SloEngine {
     }
     this.failing = false;
     const read = performance.now();
-    const at = new Evaluation(this.book, nowMinute);
+    const at = new Evaluation(nowMinute);
     const report: SloReport = {
       evaluatedAt: new Date(now).toISOString(),
       evaluatedAtMs: now,
       slos: this.plans.map((plan) => this.evaluateSlo(plan, at)),
     };
+    await this.readFailing(report, at, now);
     this.timing = { loaded, readMs: read - started, computeMs: performance.now() - read };
     this.last = report;
     for (const listener of this.listeners) {
@@ -215,30 +189,21 @@ export class SloEngine {
     return report;
   }
 
-  /** Reads everything into a new book without holding up evaluations; one at a time. */
-  private reloadInBackground(now: number): void {
-    if (this.reloading !== null) return;
-    const generation = this.generation;
-    const book = this.newBook();
-    this.loadedAtMs = now; // the next reload is due an interval after this one began
-    this.reloading = book
-      .load(Math.floor(now / MinuteMs))
-      .then(
-        () => {
-          if (generation === this.generation) this.reloaded = book;
-        },
-        (e: unknown) => {
-          if (this.stopping) return;
-          this.o.log?.warn(
-            { err: e },
-            'SLO engine: the hourly re-read failed; next evaluation retries',
-          );
-          if (generation === this.generation) this.loadedAtMs = now - this.reloadIntervalMs;
-        },
-      )
-      .finally(() => {
-        this.reloading = null;
-      });
+  /**
+   * Where alerting groups' bad boots come from: the rollups of the last two hours, read once per
+   * evaluation and only when a group alerts.
+   */
+  private async readFailing(report: SloReport, at: Evaluation, now: number): Promise<void> {
+    const alerting = report.slos.some(
+      (s) => !isFleetWide(s.sli) && s.groups.some((g) => g.alert !== 'none'),
+    );
+    if (!alerting) return;
+    try {
+      const fromMs = (Math.floor(now / MinuteMs) + 1) * MinuteMs - SloEngineDefaults.failingInMs;
+      at.recent = [await this.o.store.rollups({ fromMs, toMs: now + MinuteMs })];
+    } catch (e) {
+      this.o.log?.warn({ err: e }, 'SLO evaluation: where alerting boots fail could not be read');
+    }
   }
 
   private async sampleFleet(now: number, nowMinute: number): Promise<void> {
@@ -294,18 +259,14 @@ export class SloEngine {
 class Evaluation {
   private readonly familySums = new Map<Family, FamilySums>();
   private readonly failing = new Map<string, FailingInOf>();
-  private readonly recent: ReturnType<RollupBook['recent']>;
+  /** The rollups of the last two hours, read when a group alerts (readFailing). */
+  recent: readonly (readonly RollupRow[])[] = [];
 
-  constructor(
-    book: RollupBook,
-    readonly nowMinute: number,
-  ) {
-    this.recent = book.recent();
-  }
+  constructor(readonly nowMinute: number) {}
 
   sums(family: Family): FamilySums {
     let f = this.familySums.get(family);
-    if (!f) this.familySums.set(family, (f = { family, sums: family.windowSums(this.nowMinute) }));
+    if (!f) this.familySums.set(family, (f = { family, sums: family.windowSums() }));
     return f;
   }
 
@@ -313,11 +274,10 @@ class Evaluation {
     const key = `${familyKey(family.spec.labels)}|${plan.slo.sli === 'time_to_ready' ? plan.upTo : 'all'}`;
     let of = this.failing.get(key);
     if (!of) {
-      const rows = this.recent;
       const slo = plan.slo;
       let byGroup: Map<number, FailingIn> | null = null;
       of = (id) => {
-        byGroup ??= failingInByGroup(slo, rows, (row) => family.find(row));
+        byGroup ??= failingInByGroup(slo, this.recent, (row) => family.find(row));
         return byGroup.get(id) ?? { amiVersions: [], asgs: [] };
       };
       this.failing.set(key, of);

@@ -51,6 +51,7 @@ describe('collector configuration', () => {
       groupLabelCap: 200,
       heartbeatWindowMs: 5 * 60_000,
       sloFile: null,
+      sloIntervalMs: 30_000,
       logLevel: 'info',
     });
   });

@@ -1,56 +1,23 @@
 // kill -9 while ingesting: every boot the collector acknowledged with a 200 is there after a
 // restart on the same file, and /metrics agrees with the stored boots (counters are written in the
 // boot's transaction). SIGTERM: the process drains and exits 0 by itself.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCollectorProcess, type CollectorProcess } from '../../support/collector-process.js';
 import { AdminToken, AgentToken, adminAuth, agentAuth, otlpJson, testBoot } from './harness.js';
 
-const childScript = fileURLToPath(new URL('./collector-child.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+type Child = CollectorProcess;
 
-interface Child {
-  process: ChildProcess;
-  url: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function startChild(storePath: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      BOOTWATCH_CONFIG: '',
-      BOOTWATCH_LISTEN: '127.0.0.1:0',
-      BOOTWATCH_STORE: storePath,
-      BOOTWATCH_REPLICA_ID: 'crash-replica',
-      BOOTWATCH_TOKEN: AgentToken,
-      BOOTWATCH_ADMIN_TOKEN: AdminToken,
-      BOOTWATCH_LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const startChild = (storePath: string): Promise<Child> =>
+  startCollectorProcess({
+    BOOTWATCH_LISTEN: '127.0.0.1:0',
+    BOOTWATCH_STORE: storePath,
+    BOOTWATCH_REPLICA_ID: 'crash-replica',
+    BOOTWATCH_TOKEN: AgentToken,
+    BOOTWATCH_ADMIN_TOKEN: AdminToken,
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /LISTENING (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((e) =>
-      reject(new Error(`collector exited (${e.code ?? e.signal}) before listening: ${stderr}`)),
-    );
-  });
-  return { process: child, url, exited };
-}
 
 const post = (url: string, instanceId: string) =>
   fetch(`${url}/v1/metrics`, {

@@ -170,7 +170,7 @@ describe('SloEngine on synthetic rollups', () => {
     );
   });
 
-  it('agrees with a full reload once a sweep has passed, corrections inside the horizon included', async () => {
+  it('agrees with a full reload at every evaluation, late corrections of any age included', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -181,17 +181,19 @@ describe('SloEngine on synthetic rollups', () => {
           }),
           { maxLength: 30 },
         ),
-        fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 8 }),
+        fc.array(
+          fc.record({ step: fc.integer({ min: 0, max: 400 }), correct: fc.nat({ max: 40 }) }),
+          { minLength: 1, maxLength: 8 },
+        ),
         async (specs, steps) => {
           const fake = new FakeRollups();
           const t0 = Start + DayMs;
           const clock = new ManualClock(t0);
-          const engine = manualEngine(fake as unknown as Store, [bootSuccess], clock, {
-            reloadIntervalMs: 365 * DayMs,
-          });
-          // Rows appear as time passes; each step may also correct a row of the last hour.
+          const engine = manualEngine(fake as unknown as Store, [bootSuccess], clock);
+          // Rows appear as time passes; each step may also correct any row (a late report
+          // replacing a no_report, however old).
           let t = t0;
-          for (const step of steps) {
+          for (const { step, correct } of steps) {
             t += step * MinuteMs;
             clock.set(t);
             for (const s of specs) {
@@ -202,36 +204,30 @@ describe('SloEngine on synthetic rollups', () => {
                 );
               }
             }
-            const recent = fake.rows.find(
-              (r) => r.minuteMs > t - HourMs && r.outcome === 'failure',
-            );
-            if (recent) {
-              recent.outcome = 'success';
-              recent.reason = 'none';
+            const failed = fake.rows.filter((r) => r.outcome === 'failure');
+            const fixed = failed[correct % Math.max(1, failed.length)];
+            if (fixed) {
+              fixed.outcome = 'success';
+              fixed.reason = 'none';
             }
             await engine.evaluate();
+            const fresh = await manualEngine(
+              fake as unknown as Store,
+              [bootSuccess],
+              clock,
+            ).evaluate();
+            // As the API serializes them: every window and tier included.
+            expect(JSON.parse(JSON.stringify(engine.latest()!.slos))).toEqual(
+              JSON.parse(JSON.stringify(fresh.slos)),
+            );
           }
-          // Every minute of the horizon is re-read within 15 minutes of scheduled evaluations.
-          for (let k = 0; k < 30; k += 1) {
-            clock.advance(30_000);
-            await engine.evaluate();
-          }
-          const fresh = await manualEngine(
-            fake as unknown as Store,
-            [bootSuccess],
-            clock,
-          ).evaluate();
-          // As the API serializes them: every window and tier included.
-          expect(JSON.parse(JSON.stringify(engine.latest()!.slos))).toEqual(
-            JSON.parse(JSON.stringify(fresh.slos)),
-          );
         },
       ),
       { numRuns: 40 },
     );
   });
 
-  it('reads a few minutes per evaluation, the whole horizon within 15 minutes, everything hourly', async () => {
+  it('reads only the minutes its windows gain and lose, and counts a change of any age at once', async () => {
     const fake = new FakeRollups();
     fake.rows.push(row({ minuteMs: nowMinute - DayMs, count: 1 }));
     fake.rows.push(row({ minuteMs: nowMinute - 40 * MinuteMs, count: 1 }));
@@ -241,64 +237,54 @@ describe('SloEngine on synthetic rollups', () => {
     fake.queries = [];
     clock.advance(30_000);
     await engine.evaluate();
-    // The next minute began: its horizon (120 minutes) starts one minute later. Read: the minute
-    // that left the horizon (settled), the 3 newest, and a 4-minute block of the sweep (120
-    // minutes in 30 evaluations, one every 30 s).
+    // The next minute began: each window (5m, 30m, 1h, 2h, 6h, 1d, 3d, 30d) loses its oldest
+    // minute, and every window gains the new one. Nothing else is read.
     const m = (k: number) => nowMinute + k * MinuteMs;
     expect(fake.queries).toEqual([
+      { fromMs: m(-43199), toMs: m(-43198) },
+      { fromMs: m(-4319), toMs: m(-4318) },
+      { fromMs: m(-1439), toMs: m(-1438) },
+      { fromMs: m(-359), toMs: m(-358) },
       { fromMs: m(-119), toMs: m(-118) },
-      { fromMs: m(-1), toMs: m(2) },
-      { fromMs: m(-118), toMs: m(-114) },
+      { fromMs: m(-59), toMs: m(-58) },
+      { fromMs: m(-29), toMs: m(-28) },
+      { fromMs: m(-4), toMs: m(-3) },
+      { fromMs: m(1), toMs: m(2) },
     ]);
-    // A late correction 40 minutes back is counted once the sweep reaches it, within 15 minutes.
+    // Within the same minute, an evaluation reads no rollups at all: only the feed.
+    fake.queries = [];
+    clock.advance(10_000);
+    await engine.evaluate();
+    expect(fake.queries).toEqual([]);
+    // Late corrections 40 minutes and a day old count at the next evaluation.
     fake.rows[1]!.outcome = 'failure';
-    let evaluations = 0;
-    while (win(group(await engine.evaluate(), '1.0.0'), '1h').errors === 0 && evaluations < 40) {
-      clock.advance(30_000);
-      evaluations += 1;
-    }
-    expect(evaluations).toBeGreaterThan(1);
-    expect(evaluations).toBeLessThanOrEqual(30);
-    // A correction older than the horizon is seen after the hourly reload, not before. The
-    // reload runs in the background: the evaluation that starts it does not wait for it, and the
-    // first one after it is done uses what it read.
     fake.rows[0]!.outcome = 'failure';
-    expect(win(group(await engine.evaluate(), '1.0.0'), '3d').errors).toBe(1);
-    clock.advance(HourMs);
-    expect(win(group(await engine.evaluate(), '1.0.0'), '3d').errors).toBe(1);
-    expect(engine.lastTiming!.loaded).toBe(false);
-    await engine.reloadDone();
-    clock.advance(30_000);
-    expect(win(group(await engine.evaluate(), '1.0.0'), '3d').errors).toBe(2);
+    const g = group(await engine.evaluate(), '1.0.0');
+    expect(win(g, '1h').errors).toBe(1);
+    expect(win(g, '3d').errors).toBe(2);
     expect(engine.lastTiming!.loaded).toBe(false);
   });
 
-  it('keeps evaluating on the current counts while the hourly reload is slow or fails', async () => {
+  it('goes on after a failed read: the next evaluation counts everything it missed', async () => {
     const fake = new FakeRollups();
     fake.rows.push(row({ minuteMs: nowMinute - DayMs, count: 1 }));
     const clock = new ManualClock(now);
-    const warnings: string[] = [];
+    const errors: string[] = [];
     const engine = manualEngine(fake as unknown as Store, [bootSuccess], clock, {
-      log: { warn: (_o, msg) => warnings.push(msg), error: () => undefined },
+      log: { warn: () => undefined, error: (_o, msg) => errors.push(msg) },
     });
     await engine.evaluate();
-    // Every read of a minute older than the horizon fails from now on: only a reload does one.
-    const horizonStart = nowMinute - 2 * HourMs;
-    const rollups = fake.rollups.bind(fake);
-    fake.rollups = async (q) => {
-      if (q.fromMs < horizonStart) throw new Error('store read failed');
-      return rollups(q);
-    };
+    fake.rows.push(row({ minuteMs: nowMinute, count: 2, outcome: 'failure' }));
+    fake.failNextRead = true;
     clock.advance(HourMs);
-    const report = await engine.evaluate();
-    expect(win(group(report, '1.0.0'), '3d').events).toBe(1);
-    await engine.reloadDone();
-    expect(warnings).toEqual(['SLO engine: the hourly re-read failed; next evaluation retries']);
-    // The next evaluation tries again, and goes on with the counts it has meanwhile.
+    await expect(engine.evaluate()).rejects.toThrow('store read failed');
+    expect(errors).toEqual(['SLO evaluation: the store did not answer']);
+    expect(win(group(engine.latest()!, '1.0.0'), '3d').events).toBe(1);
     clock.advance(30_000);
-    expect(win(group(await engine.evaluate(), '1.0.0'), '3d').events).toBe(1);
-    await engine.reloadDone();
-    expect(warnings).toHaveLength(2);
+    const g = group(await engine.evaluate(), '1.0.0');
+    expect(win(g, '3d')).toMatchObject({ events: 3, errors: 2 });
+    expect(win(g, '1h')).toMatchObject({ events: 0 });
+    expect(win(g, '2h')).toMatchObject({ events: 2, errors: 2 });
   });
 
   it('answers on demand from the latest report until it is older than the interval', async () => {

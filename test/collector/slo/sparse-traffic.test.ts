@@ -68,7 +68,7 @@ describe('sparse boots: 10 an hour', () => {
     expect(failures.length).toBeGreaterThanOrEqual(3);
 
     const clock = new ManualClock(Start);
-    const engine = manualEngine(store, [bootSuccess], clock, { reloadIntervalMs: 365 * DayMs });
+    const engine = manualEngine(store, [bootSuccess], clock);
     // A page tier fires only while its short window (5m or 30m) holds an error, so every minute
     // within 30 minutes after each failure is every moment a page could start; on top of that, a
     // look at every hour.
