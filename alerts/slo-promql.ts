@@ -8,9 +8,9 @@
 // - boot_success errors = the same difference on outcome="failure" (no_report included: a launch
 //   that never reported is a failed boot).
 // - time_to_ready errors = events - successes within the threshold, read from the histogram
-//   bucket le=threshold of outcome="success". A failure is never ready, so it is an error too.
-//   The histogram is not retracted: a boot corrected from success to failure stays good here
-//   (rare: corrections mostly replace a no_report failure by the late success).
+//   bucket le=threshold of outcome="success" minus the same bucket of the retraction histogram
+//   (a correction takes back the observation it replaces). A failure is never ready, so it is an
+//   error too.
 // Each difference is clamped at 0: a correction in the window of a boot counted before it would
 // otherwise make the window negative. Errors are 0, not absent, for a group with boots and none
 // bad, so that every group with events has a ratio.
@@ -114,11 +114,14 @@ export function errorsExpr(
     const failures = netBoots(groupBy, [`${PromLabel.outcome}="failure"`, ...matchers], range);
     return `${failures}\nor\n${netBoots(groupBy, matchers, range)} * 0`;
   }
-  const good = increaseBy(
-    groupBy,
-    `${PromMetric.timeToReadySeconds}_bucket`,
-    [`${PromLabel.outcome}="success"`, leMatcher(slo.thresholdSeconds ?? 0), ...matchers],
-    range,
+  const ready = [
+    `${PromLabel.outcome}="success"`,
+    leMatcher(slo.thresholdSeconds ?? 0),
+    ...matchers,
+  ];
+  const good = clampedDifference(
+    increaseBy(groupBy, `${PromMetric.timeToReadySeconds}_bucket`, ready, range),
+    increaseBy(groupBy, `${PromMetric.timeToReadyRetractedSeconds}_bucket`, ready, range),
   );
   return clampedDifference(netBoots(groupBy, matchers, range), good);
 }

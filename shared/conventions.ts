@@ -110,6 +110,8 @@ export const PromMetric = {
   /** Boots whose outcome a later report corrected, with the labels they were first counted under. */
   bootsRetractedTotal: 'bootwatch_boots_retracted_total',
   timeToReadySeconds: 'bootwatch_time_to_ready_seconds',
+  /** Time-to-ready observations a correction took back, with the labels they were made under. */
+  timeToReadyRetractedSeconds: 'bootwatch_time_to_ready_retracted_seconds',
   launchesTotal: 'bootwatch_launches_total',
   bootPhaseSeconds: 'bootwatch_boot_phase_seconds',
   agentsReporting: 'bootwatch_agents_reporting',

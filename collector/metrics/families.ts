@@ -21,6 +21,10 @@ const Help: Record<string, string> = {
   [PromMetric.timeToReadySeconds]:
     'Seconds from launch (pendingTime) to ready (cloud-init done and every readiness probe ' +
     'passing), or to the moment a failure was decided; one observation per first boot.',
+  [PromMetric.timeToReadyRetractedSeconds]:
+    'Time-to-ready observations a correction took back (a later report of the same boot, or a ' +
+    'late report replacing a no_report), with the labels they were made under; subtract from ' +
+    'bootwatch_time_to_ready_seconds bucket by bucket.',
   [PromMetric.bootPhaseSeconds]:
     'Seconds spent in each boot phase (provisioning, kernel, userspace, each cloud-init stage, ' +
     'waiting for probes), one observation per phase of each first boot.',

@@ -66,13 +66,16 @@ function bootLabels(boot: StoredBoot): string[] {
   ];
 }
 
+function timeToReadyLabels(boot: StoredBoot): string[] {
+  return [boot.amiVersion, boot.region, boot.asg ?? '', boot.outcome];
+}
+
 /** A first boot counted: boots_total, the time-to-ready histogram and one histogram per phase. */
 export function bootCounters(boot: StoredBoot): CounterDelta[] {
   if (!boot.firstBoot) return []; // reboots are stored and shown, not counted
-  const ttrLabels = [boot.amiVersion, boot.region, boot.asg ?? '', boot.outcome];
   const out = [
     increment(CounterFamilies.bootsTotal, bootLabels(boot), 1),
-    observation(CounterFamilies.timeToReady, ttrLabels, boot.timeToReadySeconds),
+    observation(CounterFamilies.timeToReady, timeToReadyLabels(boot), boot.timeToReadySeconds),
   ];
   for (const phase of Phases) {
     const seconds = boot.phases[phase];
@@ -82,10 +85,22 @@ export function bootCounters(boot: StoredBoot): CounterDelta[] {
   return out;
 }
 
-/** A counted boot taken back by a correction: +1 under the labels it was counted with. */
+/**
+ * A counted boot taken back by a correction: +1 under the labels it was counted with, and its
+ * time-to-ready observation in the retraction histogram, so that bucket - retracted bucket counts
+ * each boot once even when two reports of it gave different times. (Phases are not retracted:
+ * they describe what each report saw, and no rule reads them.)
+ */
 export function retractionCounters(boot: StoredBoot): CounterDelta[] {
   if (!boot.firstBoot) return [];
-  return [increment(CounterFamilies.bootsRetracted, bootLabels(boot), 1)];
+  return [
+    increment(CounterFamilies.bootsRetracted, bootLabels(boot), 1),
+    observation(
+      CounterFamilies.timeToReadyRetracted,
+      timeToReadyLabels(boot),
+      boot.timeToReadySeconds,
+    ),
+  ];
 }
 
 /** A new instance launch, labelled with what is known when it is first seen. */

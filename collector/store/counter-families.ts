@@ -29,6 +29,12 @@ const launchLabels = [
   PromLabel.instanceType,
 ] as const;
 const bootLabels = [...launchLabels, PromLabel.outcome, PromLabel.reason] as const;
+const timeToReadyLabels = [
+  PromLabel.amiVersion,
+  PromLabel.region,
+  PromLabel.asg,
+  PromLabel.outcome,
+] as const;
 
 export const CounterFamilies = {
   bootsTotal: { name: PromMetric.bootsTotal, type: 'counter', labels: bootLabels, bounds: [] },
@@ -42,7 +48,13 @@ export const CounterFamilies = {
   timeToReady: {
     name: PromMetric.timeToReadySeconds,
     type: 'histogram',
-    labels: [PromLabel.amiVersion, PromLabel.region, PromLabel.asg, PromLabel.outcome],
+    labels: timeToReadyLabels,
+    bounds: TimeToReadyBuckets,
+  },
+  timeToReadyRetracted: {
+    name: PromMetric.timeToReadyRetractedSeconds,
+    type: 'histogram',
+    labels: timeToReadyLabels,
     bounds: TimeToReadyBuckets,
   },
   phase: {

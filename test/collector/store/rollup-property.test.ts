@@ -1,6 +1,7 @@
 // For any sequence of reports (repeats, corrections, reboots), launches, terminations and sweeps,
 // the rollups equal a recount of the stored first boots, and the persisted counters
-// (boots_total - boots_retracted_total) equal a count of them by label. Reports between two
+// (boots_total - boots_retracted_total, and the time-to-ready histogram minus its retractions)
+// equal a count of them by label. Reports between two
 // events or sweeps are sent at once, as concurrent requests would be: the store then writes them
 // in shared transactions (group commit), which must come to the same state.
 import fc from 'fast-check';
@@ -200,6 +201,40 @@ describeStores('store: rollups and counters agree with the stored boots', (_harn
               expected.set(key, (expected.get(key) ?? 0) + 1);
             }
             expect(new Map([...net].filter(([, v]) => v !== 0))).toEqual(expected);
+
+            // The time-to-ready histogram minus its retractions, bucket by bucket, is the
+            // histogram of the stored first boots: a boot reported twice with different times
+            // counts once, in its last bucket.
+            const histogram = new Map<string, number[]>();
+            for (const c of await store.loadCounters()) {
+              const sign =
+                c.family === PromMetric.timeToReadySeconds
+                  ? 1
+                  : c.family === PromMetric.timeToReadyRetractedSeconds
+                    ? -1
+                    : 0;
+              if (sign === 0 || c.kind !== 'histogram') continue;
+              const key = JSON.stringify(labelRecord(c));
+              const sum = histogram.get(key) ?? new Array<number>(c.buckets.length).fill(0);
+              c.buckets.forEach((n, i) => (sum[i]! += sign * n));
+              histogram.set(key, sum);
+            }
+            const observed = new Map<string, number[]>();
+            for (const b of boots.filter((x) => x.firstBoot)) {
+              const key = JSON.stringify({
+                ami_version: b.amiVersion,
+                region: b.region,
+                asg: b.asg ?? '',
+                outcome: b.outcome,
+              });
+              const sum =
+                observed.get(key) ?? new Array<number>(TimeToReadyBuckets.length + 1).fill(0);
+              sum[bucketIndex(b.timeToReadySeconds, TimeToReadyBuckets)]! += 1;
+              observed.set(key, sum);
+            }
+            expect(new Map([...histogram].filter(([, v]) => v.some((n) => n !== 0)))).toEqual(
+              observed,
+            );
           } finally {
             await h.dispose();
           }
