@@ -112,12 +112,16 @@ export const Sql = {
      JOIN unnest($1::bigint[], $2::bigint[]) AS q(lo, hi) ON r.minute_ms >= q.lo AND r.minute_ms < q.hi`,
   ),
   // By seq, which follows the recording time closely: the scan stops at the first row to keep.
-  // Uncommitted rows below it are not deleted; they go at a later prune.
+  // Only rows of transactions below the snapshot's xmin: a reader that read a row while older
+  // transactions still ran keeps it above its watermark (pg-feed.ts), and deleting it before the
+  // reader's next read would make the reader believe it lost it. Rows left go at a later prune.
   pruneChanges: sql(
     'prune_changes',
     `WITH keep AS (SELECT seq FROM rollup_changes WHERE at_ms >= $1 ORDER BY seq LIMIT 1),
      d AS (DELETE FROM rollup_changes
-           WHERE seq < COALESCE((SELECT seq FROM keep), 9223372036854775807) RETURNING txid),
+           WHERE seq < COALESCE((SELECT seq FROM keep), 9223372036854775807)
+             AND txid < pg_snapshot_xmin(pg_current_snapshot())
+           RETURNING txid),
      top AS (SELECT txid FROM d ORDER BY txid DESC LIMIT 1),
      u AS (UPDATE rollup_changes_pruned p SET txid = greatest(p.txid, top.txid)
            FROM top WHERE p.id = 1)

@@ -13,6 +13,7 @@ import {
   MinuteMs,
   PgUrl,
   T0,
+  type StoreHarness,
 } from '../../support/stores.js';
 
 const AllTime = { fromMs: 0, toMs: 8.64e15 };
@@ -37,6 +38,24 @@ function sums(changes: readonly RollupChange[]): Map<string, number> {
   }
   for (const [k, n] of out) if (n === 0) out.delete(k);
   return out;
+}
+
+/**
+ * PostgreSQL: waits until every transaction that wrote a change has ended for every snapshot
+ * (the cluster's xmin passed them: other tests' transactions can hold it back a moment), so that
+ * a reader that reads now is past them and the pruner may delete them. SQLite: nothing to wait for.
+ */
+async function settled(h: StoreHarness): Promise<void> {
+  if (h.engine !== 'postgres') return;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    const [row] = await h.sql(
+      `SELECT coalesce(max(txid)::text, '0')::xid8 < pg_snapshot_xmin(pg_current_snapshot()) AS past
+       FROM rollup_changes`,
+    );
+    if (row?.past === true) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the cluster xmin did not pass the feed rows within 30 s');
 }
 
 async function rollupCounts(store: Store): Promise<Map<string, number>> {
@@ -113,7 +132,8 @@ describeStores('store: the rollup change feed', (harness, engine) => {
   });
 
   it('tells a reader that fell behind the pruning, and not one that kept up', async () => {
-    const store = await harness().open();
+    const h = harness();
+    const store = await h.open();
     const behind = store.rollupFeed();
     const upToDate = store.rollupFeed();
     await behind.read([]);
@@ -121,6 +141,8 @@ describeStores('store: the rollup change feed', (harness, engine) => {
     await store.upsertBoot(bootReport(), T0);
     await store.upsertBoot(bootReport({ instanceId: 'i-0000000000000002', bootId: 'b2' }), T0);
     expect(await changes(upToDate)).toHaveLength(2);
+    await settled(h);
+    expect(await changes(upToDate)).toEqual([]); // read once more, past the writers: kept up
     expect(await store.pruneChanges(T0 + 1)).toBe(2);
     expect(await store.pruneChanges(T0 + 1)).toBe(0);
     expect(await behind.read([])).toEqual({ lost: true });
@@ -136,11 +158,14 @@ describeStores('store: the rollup change feed', (harness, engine) => {
   });
 
   it('keeps seq values after pruning everything: a reader never misses what comes next', async () => {
-    const store = await harness().open();
+    const h = harness();
+    const store = await h.open();
     const feed = store.rollupFeed();
     await feed.read([]);
     await store.upsertBoot(bootReport(), T0);
     expect(await changes(feed)).toHaveLength(1);
+    await settled(h);
+    expect(await changes(feed)).toEqual([]);
     expect(await store.pruneChanges(T0 + 1)).toBe(1);
     await store.upsertBoot(bootReport({ instanceId: 'i-0000000000000002', bootId: 'b2' }), T0 + 5);
     expect(await changes(feed)).toHaveLength(1);

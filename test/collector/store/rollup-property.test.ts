@@ -175,8 +175,9 @@ describeStores('store: rollups and counters agree with the stored boots', (_harn
             );
             expect(rollups).toEqual(recount(boots));
 
+            const counters = await store.loadCounters();
             const net = new Map<string, number>();
-            for (const c of await store.loadCounters()) {
+            for (const c of counters) {
               const sign =
                 c.family === PromMetric.bootsTotal
                   ? 1
@@ -206,7 +207,7 @@ describeStores('store: rollups and counters agree with the stored boots', (_harn
             // histogram of the stored first boots: a boot reported twice with different times
             // counts once, in its last bucket.
             const histogram = new Map<string, number[]>();
-            for (const c of await store.loadCounters()) {
+            for (const c of counters) {
               const sign =
                 c.family === PromMetric.timeToReadySeconds
                   ? 1
