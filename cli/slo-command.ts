@@ -89,13 +89,30 @@ function validate(file: string): number {
   return 0;
 }
 
+/** The report; with `slo`, every group of that SLO, page after page. */
 async function fetchReport(
   url: string,
   token: string | undefined,
   slo?: string,
 ): Promise<SloReport> {
   const target = new URL('/api/v1/slos', url);
-  if (slo) target.searchParams.set('slo', slo);
+  if (!slo) return (await fetchPage(target, token)) as SloReport;
+  target.searchParams.set('slo', slo);
+  target.searchParams.set('limit', '1000');
+  const first = await fetchPage(target, token);
+  for (let cursor = first.nextCursor; cursor;) {
+    target.searchParams.set('cursor', cursor);
+    const next = await fetchPage(target, token);
+    first.slos[0]!.groups.push(...next.slos[0]!.groups);
+    cursor = next.nextCursor;
+  }
+  return first;
+}
+
+async function fetchPage(
+  target: URL,
+  token: string | undefined,
+): Promise<SloReport & { nextCursor?: string | null }> {
   let res: Response;
   try {
     res = await fetch(target, {
@@ -112,7 +129,7 @@ async function fetchReport(
       `${target.href} answered ${res.status}: ${body?.error?.message ?? JSON.stringify(body)}`,
     );
   }
-  return body as unknown as SloReport;
+  return body as unknown as SloReport & { nextCursor?: string | null };
 }
 
 /** The report as text: one table per SLO, one row per group. */
@@ -143,10 +160,19 @@ function sloTable(slo: SloStatus): string[] {
     alertCell(g),
     ...g.windows.map(burnCell),
   ]);
+  const total = (slo as SloStatus & { groupsTotal?: number }).groupsTotal ?? slo.groups.length;
+  const folded =
+    total > slo.groups.length
+      ? [
+          `  ${total} groups: the most recently active are shown, the rest summed in 'other' ` +
+            `(bootwatch slo status --slo ${slo.name} lists them all)`,
+        ]
+      : [];
   return [
     head,
     '  per window: burn rate / events (budget spent 1x = exactly over the SLO window)',
     ...table([header, ...rows]).map((line) => `  ${line}`),
+    ...folded,
   ];
 }
 

@@ -168,6 +168,10 @@ class GroupResult implements GroupStatus {
     return m === null ? null : new Date(m * 60_000).toISOString();
   }
 
+  counts(index: number): { events: number; errors: number } {
+    return at(this.#counts, this.#r, index);
+  }
+
   get windows(): WindowStatus[] {
     this.#windows ??= this.#counts.windowsMs.map((_, i) =>
       windowStatus(this.#plan.slo, this.#counts, this.#r, i),

@@ -15,6 +15,16 @@ const GroupKeyField: Record<GroupByLabel, keyof GroupKey> = {
 
 const collator = new Intl.Collator('en', { numeric: true });
 
+/** A group's labels as one text, compared with compareGroupText: the order groups are listed in. */
+export function groupText(labels: Record<string, string>): string {
+  return Object.values(labels).join('\u0000');
+}
+
+/** Label order, versions numerically (2024.9 before 2024.10). */
+export function compareGroupText(a: string, b: string): number {
+  return collator.compare(a, b);
+}
+
 /** The group of a rollup row within a grouping: its label values, in the grouping's order. */
 export function projectLabels(
   row: GroupKey,
@@ -80,8 +90,8 @@ export class GroupIndex {
   /** Every group, in label order (versions numerically: 2024.9 before 2024.10). */
   groups(): readonly NumberedGroup[] {
     this.sorted ??= this.labelsOf
-      .map((labels, id) => ({ group: { id, labels }, text: Object.values(labels).join('\u0000') }))
-      .sort((a, b) => collator.compare(a.text, b.text))
+      .map((labels, id) => ({ group: { id, labels }, text: groupText(labels) }))
+      .sort((a, b) => compareGroupText(a.text, b.text))
       .map((x) => x.group);
     return this.sorted;
   }

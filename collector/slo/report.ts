@@ -61,6 +61,11 @@ export interface GroupStatus {
   lastEventAt: string | null;
   /** While alerting: AMI versions and Auto Scaling groups of its bad boots in the last 2 hours. */
   failingIn?: FailingIn;
+  /**
+   * Events and errors of the window at `index` (of `windows`), without building the window's
+   * status: folding thousands of groups for the label cap reads only these. Not part of the JSON.
+   */
+  counts?(index: number): { events: number; errors: number };
 }
 
 export interface SloStatus {
@@ -74,6 +79,8 @@ export interface SloStatus {
   groupBy: GroupByLabel[];
   sparseZ: number;
   groups: GroupStatus[];
+  /** Every window the groups are evaluated over, in the order of each group's `windows`. */
+  windowsMs?: readonly number[];
 }
 
 export interface SloReport {

@@ -247,6 +247,7 @@ export class SloEngine {
       groupBy: [...slo.groupBy],
       sparseZ: (slo.sparse ?? DefaultSparseRule).z,
       groups,
+      windowsMs: windows,
     };
   }
 }

@@ -185,12 +185,82 @@ describe('SLO gauges on /metrics', () => {
       'bootwatch_sli_ratio{slo="boot-success",ami_version="1.2",window="1h"} 1',
       'bootwatch_sli_ratio{slo="boot-success",ami_version="other",window="1h"} 0.75',
     ]);
-    // The API keeps every version apart.
-    expect((await slos(app)).slos[0]!.groups.map((g) => g.labels.ami_version)).toEqual([
-      '1.0',
-      '1.1',
-      '1.2',
+    // The API's overview folds alike, and says how many groups there are; one SLO's pages and
+    // a version's groups keep every version apart.
+    const overview = (await slos(app)).slos[0] as SloReport['slos'][number] & {
+      groupsTotal: number;
+    };
+    expect(overview.groups.map((g) => g.labels.ami_version)).toEqual(['1.2', 'other']);
+    expect(overview.groupsTotal).toBe(3);
+    expect(overview.groups[1]!.windows.find((w) => w.window === '1h')).toMatchObject({
+      events: 4,
+      errors: 1,
+    });
+    const one = (await slos(app, '?slo=boot-success')).slos[0]!;
+    expect(one.groups.map((g) => g.labels.ami_version)).toEqual(['1.0', '1.1', '1.2']);
+    const version = (await slos(app, '?ami_version=1.0')).slos;
+    expect(version.map((s) => s.groups.map((g) => g.labels.ami_version))).toEqual([
+      ['1.0'],
+      ['1.0'],
     ]);
+  });
+
+  it('pages one SLO through thousands of versions, each once, its overview bounded by the cap', async () => {
+    const clock = new ManualClock(Launch + 30 * MinuteMs);
+    store = await memoryStore();
+    app = await testApp(store, clock, { label_cap: 20 });
+    const versions = Array.from({ length: 1500 }, (_, k) => `2026.${k}`);
+    for (let i = 0; i < versions.length; i += 300) {
+      await postBoots(
+        app,
+        versions.slice(i, i + 300).map((v, k) =>
+          testBoot({
+            instanceId: `i-${(i + k).toString(16).padStart(17, '0')}`,
+            bootId: `b-${v}`,
+            amiVersion: v,
+            launchedAt: new Date(Launch + ((i + k) % 20) * MinuteMs).toISOString(),
+          }),
+        ),
+      );
+    }
+    const overview = await app.inject({ method: 'GET', url: '/api/v1/slos', headers: adminAuth });
+    const body = overview.json() as SloReport;
+    expect(body.slos.map((s) => s.groups.length)).toEqual([21, 21]);
+    expect(overview.body.length).toBeLessThan(300_000);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 20; page += 1) {
+      const q: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/slos?slo=time-to-ready&limit=400${q}`,
+        headers: adminAuth,
+      });
+      const p = res.json() as SloReport & { nextCursor: string | null };
+      seen.push(...p.slos[0]!.groups.map((g) => g.labels.ami_version!));
+      if (page === 1) {
+        // A version that appears between two pages, before the cursor: no page shifts.
+        await postBoots(app, [
+          testBoot({ instanceId: 'i-0000000000000new0', amiVersion: '2026.0a' }),
+        ]);
+      }
+      cursor = p.nextCursor;
+      if (cursor === null) break;
+    }
+    expect(seen).toHaveLength(1500);
+    expect(new Set(seen).size).toBe(1500);
+    expect(seen.slice(0, 3)).toEqual(['2026.0', '2026.1', '2026.2']); // numeric order
+
+    for (const [url, status] of [
+      ['/api/v1/slos?limit=10', 400],
+      ['/api/v1/slos?slo=time-to-ready&cursor=bm90LWEtY3Vyc29y', 200],
+      ['/api/v1/slos?slo=time-to-ready&cursor=%25%25', 400],
+      ['/api/v1/slos?slo=time-to-ready&limit=5000', 400],
+    ] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: adminAuth });
+      expect([url, res.statusCode]).toEqual([url, status]);
+    }
   });
 });
 
