@@ -118,6 +118,7 @@ class GroupResult implements GroupStatus {
   #windows: WindowStatus[] | null = null;
   #tiers: TierStatus[] | null = null;
   #failingIn: FailingIn | undefined;
+  #lastEventAt: string | undefined;
   readonly #plan: SloPlan;
   readonly #counts: CountTable;
   readonly #r: number;
@@ -165,7 +166,8 @@ class GroupResult implements GroupStatus {
 
   get lastEventAt(): string | null {
     const m = this.#lastEventMinute;
-    return m === null ? null : new Date(m * 60_000).toISOString();
+    if (m === null) return null;
+    return (this.#lastEventAt ??= new Date(m * 60_000).toISOString());
   }
 
   counts(index: number): { events: number; errors: number } {

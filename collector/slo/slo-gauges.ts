@@ -74,7 +74,7 @@ export function registerSloGauges(
 ): void {
   let last: SloReport | null = null;
   let pending: Promise<SloReport | null> | null = null;
-  // One evaluation per scrape, shared by the four gauges.
+  // One evaluation per scrape, shared by the four gauges, and one fold per report.
   const read = () => {
     pending ??= report()
       .then((r) => (last = r ?? last))
@@ -83,6 +83,12 @@ export function registerSloGauges(
         pending = null;
       });
     return pending;
+  };
+  const folds = new WeakMap<SloReport, GroupStatus[][]>();
+  const folded = (r: SloReport): GroupStatus[][] => {
+    let f = folds.get(r);
+    if (!f) folds.set(r, (f = r.slos.map((slo) => foldGroups(slo, labelCap))));
+    return f;
   };
   for (const spec of Gauges) {
     const metric = {
@@ -93,11 +99,12 @@ export function registerSloGauges(
       get: async () => {
         const r = await read();
         const values: Sample[] = [];
-        for (const slo of r?.slos ?? []) {
-          for (const g of foldGroups(slo, labelCap)) {
+        const groups = r ? folded(r) : [];
+        r?.slos.forEach((slo, i) => {
+          for (const g of groups[i]!) {
             values.push(...spec.samples(slo, g, { [PromLabel.slo]: slo.name, ...g.labels }));
           }
-        }
+        });
         return {
           name: spec.name,
           help: spec.help,
