@@ -4,7 +4,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BootwatchError } from '../../shared/errors.js';
-import { Rfc3339Pattern, rfc3339Ms } from './rfc3339.js';
+import { Rfc3339Pattern, rfc3339Ms } from '../../shared/rfc3339.js';
 
 /** An RFC 3339 timestamp string (ranges are checked again when converted, see rfc3339.ts). */
 export const Rfc3339String = Type.String({ pattern: Rfc3339Pattern, maxLength: 40 });
