@@ -32,7 +32,8 @@ export async function benchDecode(
     encoding === 'json'
       ? (b: Buffer) => JSON.parse(b.toString('utf8')) as unknown
       : (b: Buffer) => ExportMetricsServiceRequest.decode(b);
-  const decode = (b: Buffer) => extractBoots(decodeMetricsRequest(b, factory.contentType));
+  const context = { receivedAtMs: Date.now(), known: {} };
+  const decode = (b: Buffer) => extractBoots(decodeMetricsRequest(b, factory.contentType), context);
   const timeUs = (f: (b: Buffer) => unknown) => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < perRound; i++) f(bodies[i % bodies.length]!);

@@ -103,6 +103,11 @@ export const IdentityHeader = {
 /** Label value that AMI versions past the cardinality cap, and unknown values, fold into. */
 export const OtherLabelValue = 'other';
 export const UnknownVersion = 'unknown';
+/**
+ * What the collector stores for a fact no source gave: an AMI id, region or instance type of a
+ * report sent without IMDS (and its version, UnknownVersion, the same word).
+ */
+export const UnknownFact = UnknownVersion;
 
 /** Prometheus metric names exported by the collector. */
 export const PromMetric = {
@@ -120,6 +125,8 @@ export const PromMetric = {
   errorBudgetRemaining: 'bootwatch_error_budget_remaining_ratio',
   burnRate: 'bootwatch_burn_rate',
   sloAlertState: 'bootwatch_slo_alert_state',
+  /** OTLP data points a partial success rejected (this replica, since it started). */
+  rejectedDataPoints: 'bootwatch_rejected_data_points_total',
 } as const;
 
 /** Prometheus label names, the group-by vocabulary of SLOs. */

@@ -52,7 +52,7 @@ export const ErrorCodes = {
   BW_AUTH_INVALID: { status: 401, summary: 'the token or the identity signature does not verify' },
   BW_AUTH_MISMATCH: {
     status: 403,
-    summary: 'the report names another instance, image or account than the signed identity',
+    summary: 'the report differs from its signed identity document (instance, image, account, ...)',
   },
   BW_AUTH_ADMIN: { status: 401, summary: 'the admin API needs the admin token' },
 

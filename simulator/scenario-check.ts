@@ -3,7 +3,7 @@
 // inside the scenario, a bounded number of launches. Converts to the Scenario model (durations in
 // ms) while it checks, and collects every problem instead of stopping at the first.
 import { show, type Problem } from '../agent/config-problems.js';
-import { rfc3339Ms } from '../collector/events/rfc3339.js';
+import { rfc3339Ms } from '../shared/rfc3339.js';
 import { formatDuration, parseDurationMs } from '../shared/duration.js';
 import {
   SimFailures,

@@ -2,7 +2,10 @@
 // (the admin token). Pure over a header map, so the Fastify hooks that call it stay thin.
 import { createHash, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import { IdentityHeader, ResourceAttr } from '../../shared/conventions.js';
+import { ReportTimeBounds } from '../../shared/boot-report.js';
+import { formatDuration } from '../../shared/duration.js';
 import { BootwatchError, errorMessage } from '../../shared/errors.js';
+import { rfc3339Ms } from '../../shared/rfc3339.js';
 import { verifyIdentityDocument, type IdentityDocument } from './identity.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -121,27 +124,64 @@ export function createAgentAuthenticator(options: AgentAuthOptions): AgentAuthen
   };
 }
 
+/** What a boot report or a heartbeat says that the signed identity document says too. */
+export interface IdentityClaims {
+  instanceId: string;
+  amiId: string;
+  accountId?: string;
+  region?: string;
+  availabilityZone?: string;
+  instanceType?: string;
+  launchedAt?: string;
+  firstBoot?: boolean;
+}
+
 /**
- * An agent may report only its own boot: the report's host.id, host.image.id and (when it sends
- * one) cloud.account.id must be those of the signed identity document.
+ * An agent may report only its own boot: every field of the report that the identity document
+ * signs must be the document's (the collector filled what the report left out with the
+ * document's values, see collector/otlp/resource-facts.ts):
+ * - instanceId, imageId, accountId, region, availabilityZone, instanceType: equal;
+ * - pendingTime: a first boot's launchedAt is pendingTime (DESIGN.md), or up to
+ *   ReportTimeBounds.aheadMs earlier: the agent takes the kernel's start instead when its clock
+ *   puts that before pendingTime, which only a lagging instance clock does. A reboot's launchedAt
+ *   (the kernel's start) comes after the launch, so it is not earlier than that either. Equality
+ *   alone would refuse those agents; a day's tolerance would let a report move its boot by a day.
+ * - architecture: not compared. The report carries host.arch from the operating system (`x64`,
+ *   `amd64`) in another vocabulary than the document (`x86_64`), and nothing stored depends on it.
+ * - privateIp, kernelId, ramdiskId, billing and marketplace product codes, version: not carried.
  */
-export function checkBootAgainstIdentity(
-  boot: { instanceId: string; amiId: string; accountId?: string },
-  document: IdentityDocument,
-): void {
+export function checkBootAgainstIdentity(report: IdentityClaims, document: IdentityDocument): void {
   const differences: string[] = [];
   const compare = (attr: string, reported: string | undefined, signed: string) => {
     if (reported !== undefined && reported !== signed) {
       differences.push(`${attr} "${reported}" (signed: "${signed}")`);
     }
   };
-  compare(ResourceAttr.hostId, boot.instanceId, document.instanceId);
-  compare(ResourceAttr.imageId, boot.amiId, document.imageId);
-  compare(ResourceAttr.cloudAccount, boot.accountId, document.accountId);
+  compare(ResourceAttr.hostId, report.instanceId, document.instanceId);
+  compare(ResourceAttr.imageId, report.amiId, document.imageId);
+  compare(ResourceAttr.cloudAccount, report.accountId, document.accountId);
+  compare(ResourceAttr.cloudRegion, report.region, document.region);
+  compare(ResourceAttr.cloudZone, report.availabilityZone, document.availabilityZone);
+  compare(ResourceAttr.hostType, report.instanceType, document.instanceType);
+  if (report.launchedAt !== undefined) {
+    const launched = Date.parse(report.launchedAt);
+    const pending = rfc3339Ms(document.pendingTime) ?? Number.NaN;
+    const earliest = pending - ReportTimeBounds.aheadMs;
+    const latest = report.firstBoot === false ? Infinity : pending;
+    if (!(launched >= earliest && launched <= latest)) {
+      const expected =
+        report.firstBoot === false
+          ? `a reboot: not before ${formatDuration(ReportTimeBounds.aheadMs)} before it`
+          : `a first boot: at it, or up to ${formatDuration(ReportTimeBounds.aheadMs)} before`;
+      differences.push(
+        `${ResourceAttr.bootLaunchedAt} "${report.launchedAt}" (signed pendingTime: "${document.pendingTime}"; ${expected})`,
+      );
+    }
+  }
   if (differences.length > 0) {
     throw new BootwatchError(
       'BW_AUTH_MISMATCH',
-      `the report names another instance, image or account than its signed identity: ${differences.join(', ')}`,
+      `the report differs from its signed identity document: ${differences.join(', ')}`,
     );
   }
 }

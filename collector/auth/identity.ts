@@ -15,7 +15,7 @@ import { Value } from '@sinclair/typebox/value';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { BootwatchError, errorMessage } from '../../shared/errors.js';
-import { rfc3339Ms } from '../events/rfc3339.js';
+import { rfc3339Ms } from '../../shared/rfc3339.js';
 import { usePkijsNodeEngine } from './pkijs-engine.js';
 
 const IdData = '1.2.840.113549.1.7.1';

@@ -1,11 +1,13 @@
 // aws.autoscaling events: launch/terminate activities (successful or not) and lifecycle actions.
 // Samples: test/fixtures/real/eventbridge/autoscaling-event-*.json (from aws/aws-lambda-go).
 import { Type, type Static } from '@sinclair/typebox';
+import { freeTextOf } from '../../shared/text.js';
 import type { InstanceEvent } from '../model.js';
 import {
   checkShape,
   envelopeFacts,
   InstanceIdString,
+  Label,
   Rfc3339String,
   timeMs,
   type EventContext,
@@ -36,7 +38,7 @@ export function isAutoScalingEvent(detailType: string): boolean {
   return Recognized.has(detailType);
 }
 
-const GroupName = Type.String({ minLength: 1, maxLength: 256 });
+const GroupName = Label(1, 256);
 
 const activityFields = {
   AutoScalingGroupName: GroupName,
@@ -45,13 +47,11 @@ const activityFields = {
   StatusMessage: Type.Optional(Type.String({ maxLength: 4096 })),
   Cause: Type.Optional(Type.String({ maxLength: 4096 })),
   // Keys with spaces, as Auto Scaling writes them; other keys (`Subnet ID`) are not needed.
-  Details: Type.Optional(
-    Type.Object({ 'Availability Zone': Type.Optional(Type.String({ maxLength: 32 })) }),
-  ),
+  Details: Type.Optional(Type.Object({ 'Availability Zone': Type.Optional(Label(0, 32)) })),
 };
 const ActivitySchema = Type.Object({ EC2InstanceId: InstanceIdString, ...activityFields });
 const FailedLaunchSchema = Type.Object({
-  EC2InstanceId: Type.String({ maxLength: 64 }),
+  EC2InstanceId: Label(0, 64),
   ...activityFields,
 });
 const LifecycleSchema = Type.Object({
@@ -114,8 +114,9 @@ export function parseAutoScaling(ctx: EventContext): InstanceEvent {
     ...(zone ? { availabilityZone: zone } : {}),
   };
   if (recognized.kind === 'launch_failed') {
+    // Free text for people, kept whatever it holds (a failed launch counts whatever its message).
     const message = detail.StatusMessage || detail.Cause;
-    if (message) event.message = message;
+    if (message) event.message = freeTextOf(message);
   }
   return event;
 }

@@ -11,6 +11,7 @@ import {
   envelopeFacts,
   InstanceIdString,
   invalid,
+  Label,
   timeMs,
   type EventContext,
 } from './envelope.js';
@@ -26,16 +27,17 @@ const HeadSchema = Type.Object({
 
 const ItemSchema = Type.Object({
   instanceId: InstanceIdString,
-  imageId: Type.String({ minLength: 1, maxLength: 64 }),
-  instanceType: Type.Optional(Type.String({ maxLength: 64 })),
+  imageId: Label(1, 64),
+  instanceType: Type.Optional(Label(0, 64)),
   launchTime: Type.Optional(Type.Unknown()),
-  placement: Type.Optional(
-    Type.Object({ availabilityZone: Type.Optional(Type.String({ maxLength: 32 })) }),
-  ),
+  placement: Type.Optional(Type.Object({ availabilityZone: Type.Optional(Label(0, 32)) })),
   tagSet: Type.Optional(
     Type.Object({
+      // EC2's limits: keys of 128 characters, values of 256, 50 tags; the ASG's name is a value.
       items: Type.Optional(
-        Type.Array(Type.Object({ key: Type.String(), value: Type.String() }), { maxItems: 100 }),
+        Type.Array(Type.Object({ key: Type.String({ maxLength: 128 }), value: Label(0, 256) }), {
+          maxItems: 100,
+        }),
       ),
     }),
   ),

@@ -4,13 +4,21 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BootwatchError } from '../../shared/errors.js';
-import { Rfc3339Pattern, rfc3339Ms } from './rfc3339.js';
+import { Rfc3339Pattern, rfc3339Ms } from '../../shared/rfc3339.js';
+import { printableProblem, TextFormat } from '../../shared/text.js';
 
 /** An RFC 3339 timestamp string (ranges are checked again when converted, see rfc3339.ts). */
 export const Rfc3339String = Type.String({ pattern: Rfc3339Pattern, maxLength: 40 });
 
+/**
+ * An id or a name the store keeps (an instance id, a region, an Auto Scaling group): printable
+ * (shared/text.ts), like the boot report's. A NUL reached PostgreSQL and came back as a 503.
+ */
+export const Label = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, format: TextFormat.printable });
+
 /** An EC2 instance id as events carry it; the same bound as host.id in the boot report. */
-export const InstanceIdString = Type.String({ minLength: 1, maxLength: 64 });
+export const InstanceIdString = Label(1, 64);
 
 /**
  * The fields every EventBridge event has (https://docs.aws.amazon.com/eventbridge/latest/ref/
@@ -18,12 +26,12 @@ export const InstanceIdString = Type.String({ minLength: 1, maxLength: 64 });
  * required; `detail` must be an object even for sources we ignore.
  */
 export const EnvelopeSchema = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 256 }),
-  source: Type.String({ minLength: 1, maxLength: 256 }),
-  'detail-type': Type.String({ minLength: 1, maxLength: 256 }),
+  id: Label(1, 256),
+  source: Label(1, 256),
+  'detail-type': Label(1, 256),
   time: Rfc3339String,
-  region: Type.String({ minLength: 1, maxLength: 64 }),
-  account: Type.String({ minLength: 1, maxLength: 32 }),
+  region: Label(1, 64),
+  account: Label(1, 32),
   detail: Type.Object({}),
 });
 
@@ -61,11 +69,12 @@ export function checkShape<T extends TSchema>(
   if (Value.Check(schema, value)) return value;
   const first = Value.Errors(schema, value).First();
   if (first === undefined) throw invalid(label, base, 'does not match its schema');
-  throw invalid(
-    label,
-    `${base}${first.path}`,
-    `${first.message.replace(/^Expected/, 'expected')}, received ${describe(first.value)}`,
-  );
+  const unprintable = typeof first.value === 'string' ? printableProblem(first.value) : null;
+  const said =
+    first.message.includes(`'${TextFormat.printable}' format`) && unprintable !== null
+      ? `expected printable text, but it ${unprintable}`
+      : first.message.replace(/^Expected/, 'expected');
+  throw invalid(label, `${base}${first.path}`, `${said}, received ${describe(first.value)}`);
 }
 
 /** Epoch ms of a timestamp the schema already matched; rejects impossible dates like Feb 30. */

@@ -2,6 +2,9 @@
 // an array. Pure: JSON in, InstanceEvents out. A batch is all or nothing: one malformed event
 // rejects the request (400, naming its index and field), so nothing is half-written; events of
 // sources and types we do not use are counted and skipped.
+import { ReportTimeBounds } from '../../shared/boot-report.js';
+import { formatDuration } from '../../shared/duration.js';
+import { instantText } from '../../shared/rfc3339.js';
 import type { InstanceEvent } from '../model.js';
 import { isAutoScalingEvent, parseAutoScaling } from './autoscaling.js';
 import { CloudTrailType, isRunInstances, parseRunInstances } from './cloudtrail-run-instances.js';
@@ -53,4 +56,21 @@ export function parseEventBatch(body: unknown): ParsedEvents {
     else events.push(...parsed);
   });
   return { events, ignored };
+}
+
+/**
+ * Events dated after the moment they were received (plus the clock skew a boot report may have,
+ * ReportTimeBounds.aheadMs) are refused, the batch with them: nothing happens in the future, and a
+ * launch dated 2099 would stay running, unswept, for the coverage gauges until then. Old events are
+ * accepted: EventBridge replays archives, and a launch decided long ago lands where it belongs.
+ */
+export function checkEventTimes(events: readonly InstanceEvent[], receivedAtMs: number): void {
+  const latest = receivedAtMs + ReportTimeBounds.aheadMs;
+  const late = events.find((e) => !(e.atMs <= latest));
+  if (late === undefined) return;
+  throw invalid(
+    `event ${late.eventId}`,
+    '/time',
+    `${instantText(late.atMs)} is more than ${formatDuration(ReportTimeBounds.aheadMs)} after the event was received (${new Date(receivedAtMs).toISOString()})`,
+  );
 }

@@ -1,7 +1,7 @@
 // /metrics: a prom-client Registry of the collector's own (never the global one, so that two
 // collectors in one process, as in tests, do not share series). Counters and histograms come from
 // CounterSeries; the coverage gauges ask the store at scrape time; plus Node's process metrics.
-import { collectDefaultMetrics, Gauge, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { PromMetric } from '../../shared/conventions.js';
 import type { CounterDelta } from '../store/store.js';
 import { CounterSeries } from './counter-series.js';
@@ -23,6 +23,8 @@ export interface CollectorMetrics {
   readonly series: CounterSeries;
   /** Applies the counter increments of a committed write. */
   apply(deltas: readonly CounterDelta[]): void;
+  /** Counts OTLP data points a partial success rejected. */
+  countRejected(dataPoints: number): void;
 }
 
 export interface MetricsOptions {
@@ -80,13 +82,18 @@ export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics
       this.set((await readCoverage()).running);
     },
   });
+  const rejected = new Counter({
+    name: PromMetric.rejectedDataPoints,
+    help: 'OTLP data points rejected by a partial success (boots that break the report contract, invalid heartbeats); the collector log has the reasons.',
+    registers: [registry],
+  });
   if (options.processMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // Gauges named like counters, which `promtool check metrics` rejects; their unsuffixed
     // siblings (nodejs_active_handles{type=...}) carry the same numbers by type.
     for (const name of LintFailingDefaults) registry.removeSingleMetric(name);
   }
-  return { registry, series, apply };
+  return { registry, series, apply, countRejected: (n) => rejected.inc(n) };
 }
 
 /**

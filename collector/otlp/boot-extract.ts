@@ -1,12 +1,15 @@
 // What bootwatch takes from a metrics export: boot reports and agent heartbeats. Resources that
 // carry neither (an application's own metrics sent to the same endpoint) are accepted and ignored.
-// A boot that does not rebuild into a valid report is rejected as a whole (its data points are
-// counted in rejectedDataPoints, and a message names the instance and the problem): OTLP's partial
-// success. Nothing here throws.
+// A boot that does not rebuild into a report that keeps the contract (shared/boot-report.ts) is
+// rejected as a whole (its data points are counted in rejectedDataPoints, and a message names the
+// instance and the problem): OTLP's partial success. Nothing here throws.
 import type { BootReport } from '../../shared/boot-report.js';
-import { MetricName, ResourceAttr, UnknownVersion } from '../../shared/conventions.js';
+import { MetricName, ResourceAttr } from '../../shared/conventions.js';
+import { isPrintable } from '../../shared/text.js';
 import type { Heartbeat } from '../model.js';
-import { rebuildBoot, type BootMetrics } from './boot-rebuild.js';
+import { rebuildBoot, type BootMetrics, type RebuildContext } from './boot-rebuild.js';
+import { extractHeartbeat } from './heartbeat-extract.js';
+import { describe } from './resource-facts.js';
 import type { AttributeMap, MetricsRequest, OtlpMetric, OtlpResource } from './otlp-model.js';
 
 export interface BootExtraction {
@@ -16,15 +19,27 @@ export interface BootExtraction {
   rejectedDataPoints: number;
   /** One message per rejected boot, heartbeat or phase point. */
   errors: string[];
+  /** One message per boot or heartbeat stored otherwise than sent (a version `other`). */
+  warnings: string[];
 }
 
-export function extractBoots(req: MetricsRequest): BootExtraction {
-  const out: BootExtraction = { boots: [], heartbeats: [], rejectedDataPoints: 0, errors: [] };
-  for (const resource of req.resources) extractResource(resource, out);
+export function extractBoots(req: MetricsRequest, context: RebuildContext): BootExtraction {
+  const out: BootExtraction = {
+    boots: [],
+    heartbeats: [],
+    rejectedDataPoints: 0,
+    errors: [],
+    warnings: [],
+  };
+  for (const resource of req.resources) extractResource(resource, context, out);
   return out;
 }
 
-function extractResource(resource: OtlpResource, out: BootExtraction): void {
+function extractResource(
+  resource: OtlpResource,
+  context: RebuildContext,
+  out: BootExtraction,
+): void {
   const boot: BootMetrics = { timeToReady: [], outcome: [], phaseDuration: [] };
   const beats: OtlpMetric[] = [];
   let bootPoints = 0;
@@ -43,8 +58,8 @@ function extractResource(resource: OtlpResource, out: BootExtraction): void {
   }
   // A resource with a boot id but no boot metrics yet (an agent heartbeating while it waits for
   // readiness, or a delta export after the boot was sent) is not an incomplete boot: there is none.
-  if (recorded) extractBoot(resource.attributes, boot, bootPoints, out);
-  if (beats.length > 0) extractHeartbeat(resource.attributes, beats, out);
+  if (recorded) extractBoot(resource.attributes, boot, bootPoints, context, out);
+  if (beats.length > 0) addHeartbeat(resource.attributes, beats, context, out);
 }
 
 /** Whether a boot metric recorded anything: delta exports repeat streams as empty points. */
@@ -62,9 +77,13 @@ function extractBoot(
   attrs: AttributeMap,
   metrics: BootMetrics,
   points: number,
+  context: RebuildContext,
   out: BootExtraction,
 ): void {
-  const { report, problems, rejectedPhases } = rebuildBoot(attrs, metrics);
+  const { report, problems, rejectedPhases, warnings } = rebuildBoot(attrs, metrics, context);
+  if (warnings.length > 0) {
+    out.warnings.push(`boot report of ${instanceLabel(attrs)}: ${warnings.join('; ')}`);
+  }
   if (report === undefined) {
     out.rejectedDataPoints += points;
     out.errors.push(
@@ -81,47 +100,31 @@ function extractBoot(
   }
 }
 
-/** One heartbeat per resource, at the latest point time (the gauge value, unix seconds, if unset). */
-function extractHeartbeat(attrs: AttributeMap, metrics: OtlpMetric[], out: BootExtraction): void {
-  const problems: string[] = [];
-  let points = 0;
-  let atMs = 0;
-  for (const m of metrics) {
-    points += m.points.length;
-    if (m.type !== 'gauge' && m.type !== 'sum') {
-      problems.push(`expected a gauge, got a ${m.type}`);
-      continue;
-    }
-    for (const p of m.points) {
-      const t = p.timeMs > 0 ? p.timeMs : p.value !== null ? Math.round(p.value * 1000) : 0;
-      if (t > atMs) atMs = t;
-    }
-  }
-  if (points === 0) return;
-  const instanceId = text(attrs, ResourceAttr.hostId);
-  if (instanceId === undefined)
-    problems.push(`resource attribute ${ResourceAttr.hostId} is missing`);
-  if (atMs <= 0) problems.push('no data point carries a time');
-  if (instanceId === undefined || problems.length > 0) {
-    out.rejectedDataPoints += points;
+function addHeartbeat(
+  attrs: AttributeMap,
+  metrics: OtlpMetric[],
+  context: RebuildContext,
+  out: BootExtraction,
+): void {
+  const extracted = extractHeartbeat(attrs, metrics, context);
+  if (extracted.points === 0) return;
+  const what = `${MetricName.heartbeat} of ${instanceLabel(attrs)}`;
+  if (extracted.heartbeat === null) {
+    out.rejectedDataPoints += extracted.points;
     out.errors.push(
-      `${MetricName.heartbeat} of ${instanceLabel(attrs)} rejected (${points} data points): ${problems.join('; ')}`,
+      `${what} rejected (${extracted.points} data points): ${extracted.problems.join('; ')}`,
     );
     return;
   }
-  out.heartbeats.push({
-    instanceId,
-    amiId: text(attrs, ResourceAttr.imageId) ?? '',
-    amiVersion: text(attrs, ResourceAttr.imageVersion) ?? UnknownVersion,
-    region: text(attrs, ResourceAttr.cloudRegion) ?? '',
-    asg: text(attrs, ResourceAttr.asgName) ?? '',
-    atMs,
-  });
+  out.heartbeats.push(extracted.heartbeat);
+  if (extracted.warnings.length > 0) out.warnings.push(`${what}: ${extracted.warnings.join('; ')}`);
 }
 
+/** An id as a message shows it: as it is, or quoted and cut when it is not a plain id. */
 function text(attrs: AttributeMap, key: string): string | undefined {
   const v = attrs[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  if (typeof v !== 'string' || v === '') return undefined;
+  return v.length <= 64 && isPrintable(v) ? v : describe(v);
 }
 
 function instanceLabel(attrs: AttributeMap): string {

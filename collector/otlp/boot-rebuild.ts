@@ -1,11 +1,21 @@
 // One boot record from the resource and data points of one OTLP resource (DESIGN.md, OTLP
 // mapping). Pure: it returns the report or the problems, never throws. Everything comes from
 // attributes and from the single observation of each histogram point, so a cumulative export
-// repeated every interval rebuilds the very same record.
+// repeated every interval rebuilds the very same record. What the report leaves out of the
+// identity facts is filled in (resource-facts.ts); what breaks the contract of
+// shared/boot-report.ts, schema or rules, is a problem and rejects the report.
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { BootReportSchema, bootReportProblems, type BootReport } from '../../shared/boot-report.js';
+import {
+  BootReportSchema,
+  bootReportProblems,
+  contractProblems,
+  MaxBootSeconds,
+  type BootReport,
+} from '../../shared/boot-report.js';
 import { MetricName, Phases, PointAttr, ResourceAttr } from '../../shared/conventions.js';
+import { freeTextOf } from '../../shared/text.js';
 import type { AttributeMap, OtlpMetric } from './otlp-model.js';
+import { describe, factField, fieldProblem, textField, type KnownFacts } from './resource-facts.js';
 
 /** The boot metrics of one resource, every data point of each name (any scope). */
 export interface BootMetrics {
@@ -14,62 +24,63 @@ export interface BootMetrics {
   phaseDuration: OtlpMetric[];
 }
 
+/** What the report is checked against besides itself. */
+export interface RebuildContext {
+  /** When the collector received it (its injected clock): the report's times are bounded by it. */
+  receivedAtMs: number;
+  /** The signed identity document's facts, for what the report leaves out; {} for a token caller. */
+  known: KnownFacts;
+}
+
 export interface RebuiltBoot {
   /** Undefined when `problems` is not empty. */
   report: BootReport | undefined;
   problems: string[];
   /** Phase points left out of a valid report (unknown phase, not one observation), with why. */
   rejectedPhases: string[];
+  /** What was stored otherwise than sent (a version `other` as `unknown`, a detail's NUL). */
+  warnings: string[];
 }
 
 type Observed = { attributes: AttributeMap; value: number | undefined; count: number };
-
-/** Where each field comes from, to say so when it is wrong. */
-const Source: Record<string, string> = {
-  instanceId: ResourceAttr.hostId,
-  bootId: ResourceAttr.bootId,
-  firstBoot: ResourceAttr.bootFirst,
-  launchedAt: ResourceAttr.bootLaunchedAt,
-  kernelStartedAt: ResourceAttr.bootKernelStartedAt,
-  amiId: ResourceAttr.imageId,
-  amiName: ResourceAttr.imageName,
-  amiVersion: ResourceAttr.imageVersion,
-  accountId: ResourceAttr.cloudAccount,
-  region: ResourceAttr.cloudRegion,
-  availabilityZone: ResourceAttr.cloudZone,
-  instanceType: ResourceAttr.hostType,
-  asg: ResourceAttr.asgName,
-  failureDetail: ResourceAttr.failureDetail,
-  outcome: `${MetricName.timeToReady} attribute ${PointAttr.outcome}`,
-  reason: `${MetricName.timeToReady} attribute ${PointAttr.reason}`,
-  timeToReadySeconds: MetricName.timeToReady,
-  phases: MetricName.phaseDuration,
-};
 
 const KnownPhases: ReadonlySet<string> = new Set(Phases);
 
 /** The same schema compiled: every report is checked on the ingest path, most of them valid. */
 const validReport = TypeCompiler.Compile(BootReportSchema);
 
-export function rebuildBoot(attrs: AttributeMap, metrics: BootMetrics): RebuiltBoot {
+export function rebuildBoot(
+  attrs: AttributeMap,
+  metrics: BootMetrics,
+  context: RebuildContext,
+): RebuiltBoot {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const report: Record<string, unknown> = {};
-  const text = (field: string, required: boolean) => {
-    const key = Source[field] as string;
-    const v = attrs[key];
-    if (v === undefined || v === null || (v === '' && !required)) return;
-    if (typeof v === 'string') report[field] = v;
-    else if (typeof v === 'number' && Number.isFinite(v)) report[field] = String(v);
-    else problems.push(`${key}: expected a string, got ${describe(v)}`);
+  const { known } = context;
+  const text = (field: string) => {
+    const v = textField(attrs, field, problems);
+    if (v !== undefined) report[field] = v;
   };
-  for (const f of ['instanceId', 'bootId', 'launchedAt', 'amiId', 'amiVersion', 'region']) {
-    text(f, true);
+  for (const f of ['instanceId', 'bootId', 'launchedAt', 'kernelStartedAt', 'amiName', 'asg']) {
+    text(f);
   }
-  text('instanceType', true);
-  for (const f of ['kernelStartedAt', 'amiName', 'accountId', 'availabilityZone', 'asg']) {
-    text(f, false);
+  for (const f of ['amiId', 'amiVersion', 'region', 'instanceType'] as const) {
+    report[f] = factField(attrs, f, known, problems, warnings);
   }
-  text('failureDetail', false);
+  for (const f of ['accountId', 'availabilityZone'] as const) {
+    const v = textField(attrs, f, problems) ?? known[f];
+    if (v !== undefined && v !== '') report[f] = v;
+  }
+  const detail = textField(attrs, 'failureDetail', problems);
+  if (detail !== undefined) {
+    report.failureDetail = freeTextOf(detail);
+    if (report.failureDetail !== detail) {
+      warnings.push(
+        `${ResourceAttr.failureDetail}: control characters or lone surrogates stored as U+FFFD`,
+      );
+    }
+  }
 
   const first = attrs[ResourceAttr.bootFirst];
   if (typeof first === 'boolean') report.firstBoot = first;
@@ -94,9 +105,13 @@ export function rebuildBoot(attrs: AttributeMap, metrics: BootMetrics): RebuiltB
       rejectedPhases.push(`a point without the ${PointAttr.phase} attribute`);
     } else if (typeof phase !== 'string' || !KnownPhases.has(phase)) {
       rejectedPhases.push(`unknown ${PointAttr.phase} ${describe(phase)}`);
-    } else if (p.count !== 1 || p.value === undefined || !(p.value >= 0)) {
+    } else if (
+      p.count !== 1 ||
+      p.value === undefined ||
+      !(p.value >= 0 && p.value <= MaxBootSeconds)
+    ) {
       rejectedPhases.push(
-        `phase ${phase}: expected one observation of at least 0 s, got count ${p.count}`,
+        `phase ${phase}: expected one observation of 0 to ${MaxBootSeconds} s, got count ${p.count}${p.value === undefined ? '' : ` and ${p.value} s`}`,
       );
     } else if (phase in phases) {
       rejectedPhases.push(`phase ${phase}: reported twice`);
@@ -115,9 +130,14 @@ export function rebuildBoot(attrs: AttributeMap, metrics: BootMetrics): RebuiltB
     if (problem.endsWith(': Expected required property')) missing.add(path);
     problems.push(explain(problem, report));
   }
+  if (problems.length > 0) return { report: undefined, problems, rejectedPhases, warnings };
+  const valid = report as BootReport;
+  problems.push(
+    ...contractProblems(valid, { receivedAtMs: context.receivedAtMs, decidedBy: 'agent' }),
+  );
   return problems.length > 0
-    ? { report: undefined, problems, rejectedPhases }
-    : { report: report as BootReport, problems, rejectedPhases };
+    ? { report: undefined, problems, rejectedPhases, warnings }
+    : { report: valid, problems, rejectedPhases, warnings };
 }
 
 /** Non-empty observations of histogram metrics (a point with count 0 recorded nothing). */
@@ -190,15 +210,5 @@ function explain(problem: string, report: Record<string, unknown>): string {
   const match = /^\/(\w+)(\S*): (.*)$/.exec(problem);
   if (match === null) return problem;
   const [, field = '', rest = '', message = ''] = match;
-  const source = Source[field];
-  const value = report[field];
-  const got = value === undefined || typeof value === 'object' ? '' : ` (got ${describe(value)})`;
-  return `${source === undefined ? field : `${source} (${field}${rest})`}: ${message}${got}`;
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
-  if (v === null || typeof v !== 'object') return String(v);
-  return Array.isArray(v) ? 'an array' : v instanceof Uint8Array ? 'bytes' : 'a map';
+  return fieldProblem(field, rest, message, report[field]);
 }

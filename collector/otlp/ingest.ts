@@ -1,7 +1,10 @@
 // One OTLP request from bytes to stored boots, with no HTTP in it (the route is routes/otlp.ts):
-//   1. decompress under the limit, decode, rebuild the boots: any failure is a 4xx, nothing stored;
-//   2. every boot against the signed identity: one mismatch rejects the request whole (403);
-//   3. write: each boot whole (the store may commit it with other requests' boots), then the
+//   1. decompress under the limit, decode: any failure is a 4xx, nothing stored;
+//   2. rebuild the boots and heartbeats: what breaks the contract (shared/boot-report.ts) is a
+//      rejected data point (partial success), what the report leaves out of the signed identity
+//      document's facts is taken from the document;
+//   3. every boot against the signed identity: one mismatch rejects the request whole (403);
+//   4. write: each boot whole (the store may commit it with other requests' boots), then the
 //      heartbeats. A failed write is a 503 the exporter retries; upserts keyed by (instance, boot)
 //      make the boots already written a no-op on the retry.
 // The counters of every boot written come back even when another write failed: they are
@@ -14,6 +17,7 @@ import type { CounterDelta, Store } from '../store/store.js';
 import { extractBoots } from './boot-extract.js';
 import { decodeBody } from './body.js';
 import { decodeMetricsRequest } from './decode.js';
+import type { KnownFacts } from './resource-facts.js';
 
 /** What the HTTP route hands over. */
 export interface OtlpJob {
@@ -49,16 +53,20 @@ export async function ingestOtlp(store: Store, job: OtlpJob): Promise<OtlpOutcom
       job.contentEncoding,
       job.bodyLimitBytes,
     );
-    const extracted = extractBoots(decodeMetricsRequest(body, job.contentType));
+    const extracted = extractBoots(decodeMetricsRequest(body, job.contentType), {
+      receivedAtMs: job.receivedAtMs,
+      known: job.identity === null ? {} : identityFacts(job.identity),
+    });
     ({ boots, heartbeats } = extracted);
     if (job.identity !== null) {
       for (const boot of boots) checkBootAgainstIdentity(boot, job.identity);
       for (const beat of heartbeats) checkBootAgainstIdentity(beat, job.identity);
     }
-    if (extracted.rejectedDataPoints > 0) {
+    // Warnings ride along with 0 rejected points: the OTLP spec's way to tell a sender.
+    if (extracted.rejectedDataPoints > 0 || extracted.warnings.length > 0) {
       partial = {
         rejectedDataPoints: extracted.rejectedDataPoints,
-        errorMessage: summarize(extracted.errors),
+        errorMessage: summarize([...extracted.errors, ...extracted.warnings]),
       };
     }
   } catch (error) {
@@ -99,6 +107,17 @@ async function writeBoots(
     else failure ??= { error: r.reason };
   }
   return failure;
+}
+
+/** The report fields an identity document signs, in the report's names. */
+function identityFacts(doc: IdentityDocument): KnownFacts {
+  return {
+    amiId: doc.imageId,
+    region: doc.region,
+    instanceType: doc.instanceType,
+    accountId: doc.accountId,
+    availabilityZone: doc.availabilityZone,
+  };
 }
 
 /** The first problems and how many more: a batch of broken boots must not make a huge answer. */

@@ -7,7 +7,7 @@
 // `Authorization` and the value `Bearer <token>`. With neither token configured, events are
 // accepted only when allow_anonymous is set.
 import type { FastifyInstance } from 'fastify';
-import { parseEventBatch } from '../events/eventbridge.js';
+import { checkEventTimes, parseEventBatch } from '../events/eventbridge.js';
 import type { RouteContext } from './context.js';
 import { storeWrite } from './store-write.js';
 
@@ -19,9 +19,11 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext): void {
       onRequest: async (request) => ctx.auth.events(request.headers),
     },
     async (request) => {
+      const receivedAtMs = ctx.clock.now();
       const { events, ignored } = parseEventBatch(request.body);
+      checkEventTimes(events, receivedAtMs);
       const { fresh, counters } = await storeWrite('events', () =>
-        ctx.store.recordEvents(events, ctx.clock.now()),
+        ctx.store.recordEvents(events, receivedAtMs),
       );
       ctx.metrics.apply(counters);
       return { accepted: fresh.length, duplicates: events.length - fresh.length, ignored };

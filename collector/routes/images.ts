@@ -7,6 +7,9 @@
 // JSON bodies use the field names of the model (camelCase); query parameters are snake_case.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { saysUnknown } from '../../shared/boot-report.js';
+import { BootwatchError } from '../../shared/errors.js';
+import { printableProblem } from '../../shared/text.js';
 import type { ImageRecord } from '../model.js';
 import type { RouteContext } from './context.js';
 import { imageStats } from './image-stats.js';
@@ -28,6 +31,35 @@ export const ImageBodySchema = Type.Object(
 );
 export type ImageBody = Static<typeof ImageBodySchema>;
 
+/**
+ * What the schema cannot say, as a message naming the field; null when the body is fine. The
+ * registry states what an AMI is, so a version must name one: not blank, not padded with spaces
+ * (" 1.2" and "1.2" would be two versions), and not `unknown` or `other` in any case, the names
+ * that labels fold into (DESIGN.md, exposure): an image registered as `other` would be counted
+ * with every version folded past the label cap. Every text is printable (shared/text.ts): a NUL
+ * in a name or in build metadata reached PostgreSQL and came back as a 503.
+ */
+export function imageBodyProblem(b: ImageBody): string | null {
+  if (saysUnknown(b.version)) {
+    return `body/version: ${JSON.stringify(b.version)} names no version (blank, or unknown or other, the names labels fold into); expected the image's version, e.g. "2026.11.3"`;
+  }
+  if (b.version.trim() !== b.version) {
+    return `body/version: ${JSON.stringify(b.version)} starts or ends with whitespace; expected the version without it`;
+  }
+  const texts: [string, string][] = [['version', b.version]];
+  if (b.name !== undefined) texts.push(['name', b.name]);
+  for (const [key, value] of Object.entries(b.build ?? {})) {
+    texts.push([`build (key ${JSON.stringify(key)})`, key], [`build/${key}`, value]);
+  }
+  for (const [field, text] of texts) {
+    const problem = printableProblem(text);
+    if (problem !== null) {
+      return `body/${field}: ${problem}, received ${JSON.stringify(text.slice(0, 60))}; expected printable text`;
+    }
+  }
+  return null;
+}
+
 const StatsQuerySchema = Type.Object(
   { since: Type.Optional(Type.String({ maxLength: 40 })) },
   { additionalProperties: false },
@@ -44,6 +76,8 @@ export function imageRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
     async (request, reply) => {
       const b = request.body;
+      const problem = imageBodyProblem(b);
+      if (problem !== null) throw new BootwatchError('BW_BODY_INVALID', problem);
       const image: ImageRecord = {
         amiId: b.amiId,
         region: b.region ?? null,

@@ -4,7 +4,8 @@
 //   2. decode, check against the signed identity and write (ingest.ts): a body that does not
 //      decode is a 4xx with nothing stored, a failed write a 503 + Retry-After that the exporter
 //      retries;
-//   3. the answer, once the boots are committed and their counters are on /metrics.
+//   3. the answer, once the boots are committed and their counters are on /metrics; a partial
+//      success is also logged (rate-limited) and its rejected points counted on /metrics.
 // Answers are in the request's encoding: ExportMetricsServiceResponse (with partialSuccess when
 // data points were rejected) or google.rpc.Status for errors.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -13,6 +14,7 @@ import type { AgentPrincipal } from '../auth/authenticate.js';
 import { logHttpError, setRetryAfter, toHttpError } from '../errors-http.js';
 import { ingestOtlp } from '../otlp/ingest.js';
 import { otlpEncodingOf, type OtlpEncoding } from '../otlp/decode.js';
+import { RejectionLog } from '../otlp/rejection-log.js';
 import { encodeExportResponse, encodeStatus, grpcCodeForHttpStatus } from '../otlp/response.js';
 import type { RouteContext } from './context.js';
 
@@ -46,6 +48,7 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
   });
 
   let inFlight = 0;
+  const rejections = new RejectionLog(ctx.clock);
   const principals = new WeakMap<FastifyRequest, AgentPrincipal>();
 
   app.post(
@@ -80,6 +83,17 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       // What was committed moves /metrics, also when another boot of the request failed.
       if (counters.length > 0) ctx.metrics.apply(counters);
       if (error !== undefined) throw error;
+      if (partial !== undefined) {
+        if (partial.rejectedDataPoints > 0) ctx.metrics.countRejected(partial.rejectedDataPoints);
+        const line = rejections.note(partial);
+        if (line !== null) {
+          request.log.warn(
+            { rejectedDataPoints: line.rejectedDataPoints, heldBack: line.heldBack },
+            `OTLP partial success: ${line.rejectedDataPoints} data points rejected: ${line.message}` +
+              (line.heldBack > 0 ? ` (${line.heldBack} more partial successes not logged)` : ''),
+          );
+        }
+      }
       const { body: out, contentType } = encodeExportResponse(responseKind(request), partial);
       return reply.code(200).type(contentType).send(out);
     },

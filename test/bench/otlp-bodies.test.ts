@@ -11,7 +11,10 @@ describe('bench bodies', () => {
     async (kind) => {
       const bodies = await bootBodies(kind);
       const read = (n: number) =>
-        extractBoots(decodeMetricsRequest(bodies.body(n), bodies.contentType)).boots;
+        extractBoots(decodeMetricsRequest(bodies.body(n), bodies.contentType), {
+          receivedAtMs: Date.now(),
+          known: {},
+        }).boots;
       const seen = new Set<string>();
       const instances: string[] = [];
       for (const n of [1, 2, 3, 1 << 30, 2 ** 52 + 1]) {

@@ -189,6 +189,43 @@ describe('checkBootAgainstIdentity', () => {
     expect(e.statusCode).toBe(403);
     expect(e.message).toContain(`${attr} "${Object.values(change)[0]}"`);
   });
+
+  // A whole report: every field the document signs and the report carries.
+  const full = {
+    ...boot,
+    region: 'eu-west-1',
+    availabilityZone: 'eu-west-1a',
+    instanceType: 'm6i.large',
+    launchedAt: '2024-05-14T09:12:40.000Z',
+    firstBoot: true,
+  };
+
+  it('passes a whole report that says what the document says', () => {
+    expect(() => checkBootAgainstIdentity(full, signed)).not.toThrow();
+  });
+
+  it.each([
+    ['cloud.region', { region: 'us-east-1' }],
+    ['cloud.availability_zone', { availabilityZone: 'eu-west-1c' }],
+    ['host.type', { instanceType: 'm6i.24xlarge' }],
+    ['bootwatch.boot.launched_at', { launchedAt: '2024-05-15T09:12:40Z' }],
+    ['bootwatch.boot.launched_at', { launchedAt: '2024-05-13T09:12:40Z' }],
+    ['bootwatch.boot.launched_at', { launchedAt: '2024-05-14T09:12:41Z' }],
+    ['bootwatch.boot.launched_at', { launchedAt: '2024-05-14T09:07:39Z' }],
+    ['bootwatch.boot.launched_at', { launchedAt: '2024-05-13T09:12:40Z', firstBoot: false }],
+  ])('refuses another %s with 403 (%j)', (attr, change) => {
+    const e = thrown(() => checkBootAgainstIdentity({ ...full, ...change }, signed));
+    expect(e.code).toBe('BW_AUTH_MISMATCH');
+    expect(e.message).toContain(`${attr} "${Object.values(change)[0]}"`);
+  });
+
+  it.each([
+    // The agent's fallback: the kernel's start, when its clock puts that before pendingTime.
+    ['a first boot up to 5 minutes before pendingTime', { launchedAt: '2024-05-14T09:07:40Z' }],
+    ['a reboot a week later', { launchedAt: '2024-05-21T00:00:00Z', firstBoot: false }],
+  ])('accepts %s', (_, change) => {
+    expect(() => checkBootAgainstIdentity({ ...full, ...change }, signed)).not.toThrow();
+  });
 });
 
 describe('createAdminAuthenticator', () => {

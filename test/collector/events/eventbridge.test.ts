@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MaxEventsPerBatch, parseEventBatch } from '../../../collector/events/eventbridge.js';
+import {
+  checkEventTimes,
+  MaxEventsPerBatch,
+  parseEventBatch,
+} from '../../../collector/events/eventbridge.js';
 import type { InstanceEvent } from '../../../collector/model.js';
 import { BootwatchError } from '../../../shared/errors.js';
 
@@ -339,5 +343,63 @@ describe('state and time details', () => {
     const event = real('ec2-state-change-pending.json');
     (event.detail as Json).instance_id = 'i-other';
     expect(parseEventBatch(event).events[0]!.instanceId).toBe('i-abcd1111');
+  });
+});
+
+describe('what reaches the store is printable and not in the future (issue 15, item 8)', () => {
+  it.each([
+    ['the event id', (e: Json) => (e.id = 'abc\u0000'), '/id'],
+    ['the region', (e: Json) => (e.region = 'us-east-1\u001b'), '/region'],
+    [
+      'the instance id',
+      (e: Json) => ((e.detail as Json)['instance-id'] = 'i-1\u0000'),
+      '/detail/instance-id',
+    ],
+  ])('refuses a control character in %s', (_, change, path) => {
+    const event = real('ec2-state-change-pending.json');
+    change(event);
+    const e = errorOf(() => parseEventBatch(event));
+    expect(e.code).toBe('BW_EVENT_INVALID');
+    expect(e.message).toMatch(
+      new RegExp(
+        `^event ${path}: expected printable text, but it contains a control character, received string`,
+      ),
+    );
+  });
+
+  it('refuses a lone surrogate in an Auto Scaling group name and in a CloudTrail tag', () => {
+    const launched = real('autoscaling-event-launch-successful.json');
+    (launched.detail as Json).AutoScalingGroupName = 'web-\ud800';
+    expect(errorOf(() => parseEventBatch(launched)).message).toContain(
+      'event /detail/AutoScalingGroupName: expected printable text, but it is not valid UTF-16',
+    );
+    const run = runInstances();
+    const item = (((run.detail as Json).responseElements as Json).instancesSet as { items: Json[] })
+      .items[0]!;
+    item.tagSet = { items: [{ key: 'aws:autoscaling:groupName', value: 'web\u0000' }] };
+    expect(errorOf(() => parseEventBatch(run)).message).toContain('/tagSet/items/0/value');
+  });
+
+  it('keeps a failed launch whose status message holds a NUL, with U+FFFD in its place', () => {
+    const event = real('autoscaling-event-launch-unsuccessful.json');
+    (event.detail as Json).StatusMessage = 'capacity\u0000 error';
+    expect(parseEventBatch(event).events[0]!.message).toBe('capacity\ufffd error');
+  });
+
+  it('refuses a batch with an event dated after it was received, and accepts old ones', () => {
+    const received = Date.parse('2024-05-14T10:00:00Z');
+    const old = parseEventBatch(real('ec2-state-change-pending.json')).events;
+    expect(() => checkEventTimes(old, received)).not.toThrow();
+    const soon = { ...old[0]!, atMs: received + 5 * 60_000 };
+    expect(() => checkEventTimes([soon], received)).not.toThrow();
+    const later = { ...old[0]!, atMs: Date.parse('2099-01-01T00:00:00Z') };
+    const e = errorOf(() => checkEventTimes([...old, later], received));
+    expect(e.message).toBe(
+      'event 7bf73129-1428-4cd3-a780-95db273d1602 /time: 2099-01-01T00:00:00.000Z is more than 5m after the event was received (2024-05-14T10:00:00.000Z)',
+    );
+    const huge = { ...old[0]!, atMs: Number.MAX_SAFE_INTEGER };
+    expect(errorOf(() => checkEventTimes([huge], received)).message).toContain(
+      `${Number.MAX_SAFE_INTEGER} is more than 5m after`,
+    );
   });
 });

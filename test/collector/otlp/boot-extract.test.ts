@@ -18,8 +18,12 @@ import {
 
 const JSON_TYPE = 'application/json';
 const PROTOBUF_TYPE = 'application/x-protobuf';
-const fromJson = (body: Buffer) => extractBoots(decodeMetricsRequest(body, JSON_TYPE));
-const fromProtobuf = (body: Buffer) => extractBoots(decodeMetricsRequest(body, PROTOBUF_TYPE));
+/** Received an hour after the boots of sdk-export.ts, from a token caller (no identity). */
+const received = { receivedAtMs: Date.parse('2026-03-02T12:00:00Z'), known: {} };
+const fromJson = (body: Buffer, context = received) =>
+  extractBoots(decodeMetricsRequest(body, JSON_TYPE), context);
+const fromProtobuf = (body: Buffer, context = received) =>
+  extractBoots(decodeMetricsRequest(body, PROTOBUF_TYPE), context);
 
 describe('extractBoots: boots recorded by the OpenTelemetry SDK', () => {
   it.each([
@@ -28,7 +32,13 @@ describe('extractBoots: boots recorded by the OpenTelemetry SDK', () => {
   ])('rebuilds the exact report (%s) from JSON and from protobuf', async (_, boot) => {
     const { json, protobuf } = await exportBoot(boot);
     for (const result of [fromJson(json), fromProtobuf(protobuf)]) {
-      expect(result).toEqual({ boots: [boot], heartbeats: [], rejectedDataPoints: 0, errors: [] });
+      expect(result).toEqual({
+        boots: [boot],
+        heartbeats: [],
+        rejectedDataPoints: 0,
+        errors: [],
+        warnings: [],
+      });
     }
   });
 
@@ -49,7 +59,13 @@ describe('extractBoots: boots recorded by the OpenTelemetry SDK', () => {
     expect(fromJson(asJson(await source.collect())).boots).toEqual([successfulBoot]);
     const later = fromProtobuf(asProtobuf(await source.collect()));
     await source.shutdown();
-    expect(later).toEqual({ boots: [], heartbeats: [], rejectedDataPoints: 0, errors: [] });
+    expect(later).toEqual({
+      boots: [],
+      heartbeats: [],
+      rejectedDataPoints: 0,
+      errors: [],
+      warnings: [],
+    });
   });
 
   it('agrees with what the agent module records', async () => {
@@ -69,11 +85,12 @@ describe('extractBoots: other resources and heartbeats', () => {
     const body = readFileSync(new URL('../../fixtures/real/otlp/metrics.json', import.meta.url));
     const req = decodeMetricsRequest(body, JSON_TYPE);
     expect(req.dataPointCount).toBe(3);
-    expect(extractBoots(req)).toEqual({
+    expect(extractBoots(req, received)).toEqual({
       boots: [],
       heartbeats: [],
       rejectedDataPoints: 0,
       errors: [],
+      warnings: [],
     });
   });
 
@@ -84,7 +101,10 @@ describe('extractBoots: other resources and heartbeats', () => {
       .createObservableGauge(MetricName.heartbeat, { unit: 's' })
       .addCallback((r) => r.observe(1_772_446_500));
     const before = Date.now();
-    const result = fromProtobuf(asProtobuf(await source.collect()));
+    const result = fromProtobuf(asProtobuf(await source.collect()), {
+      receivedAtMs: Date.now(),
+      known: {},
+    });
     await source.shutdown();
     // A boot id with no boot metrics yet (the agent waits for readiness): no boot, no rejection.
     expect(result.boots).toEqual([]);
@@ -105,7 +125,10 @@ describe('extractBoots: other resources and heartbeats', () => {
   it('rejects a heartbeat without host.id', async () => {
     const source = sdkSource({ [ResourceAttr.imageId]: 'ami-1' });
     source.meter.createGauge(MetricName.heartbeat).record(1);
-    const result = fromJson(asJson(await source.collect()));
+    const result = fromJson(asJson(await source.collect()), {
+      receivedAtMs: Date.now(),
+      known: {},
+    });
     await source.shutdown();
     expect(result.heartbeats).toEqual([]);
     expect(result.rejectedDataPoints).toBe(1);
@@ -229,9 +252,9 @@ describe('extractBoots: invalid boots are rejected, never thrown', () => {
 
   it('rejects one boot of a request and keeps the other (partial success)', async () => {
     const good = await exportBoot(successfulBoot);
-    const bad = await extractWith(failedBoot, (a) => delete a[ResourceAttr.imageVersion]);
+    const bad = await extractWith(failedBoot, (a) => delete a[ResourceAttr.bootId]);
     expect(bad.boots).toEqual([]);
-    expect(bad.errors[0]).toContain('host.image.version (amiVersion): Expected required property');
+    expect(bad.errors[0]).toContain('bootwatch.boot.id (bootId): Expected required property');
     const body = JSON.parse(good.json.toString()) as { resourceMetrics: unknown[] };
     const other = JSON.parse(
       (await exportBoot({ ...failedBoot, region: 'x'.repeat(40) })).json.toString(),

@@ -273,8 +273,17 @@ describeStores('POST /v1/metrics with signed identity documents', (harness) => {
   });
   afterEach(() => app.close());
 
+  // The document of the instance testBoot() describes: its type and launch are signed too.
   const signedFor = (instanceId: string) =>
-    identityHeaders(authority.sign(identityDocumentJson({ instanceId })));
+    identityHeaders(
+      authority.sign(
+        identityDocumentJson({
+          instanceId,
+          instanceType: 't3.micro',
+          pendingTime: '2024-05-01T10:00:00Z',
+        }),
+      ),
+    );
 
   it('accepts the boot of the instance the document names', async () => {
     const res = await postOtlp(app, otlpJson([testBoot()]), {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rfc3339Ms } from '../../../collector/events/rfc3339.js';
+import { rfc3339Ms } from '../../shared/rfc3339.js';
 
 // 1970..2100, whole milliseconds: the range events and identity documents live in.
 const instant = fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) });
@@ -34,6 +34,15 @@ describe('rfc3339Ms', () => {
     ['2024-05-14t11:12:40+02:00', Date.UTC(2024, 4, 14, 9, 12, 40)],
   ])('reads %s', (text, ms) => {
     expect(rfc3339Ms(text)).toBe(ms);
+  });
+
+  it('reads the years 0 to 99 as themselves, not as 1900 to 1999 (Date.UTC does)', () => {
+    expect(new Date(rfc3339Ms('0050-01-01T00:00:00Z')!).toISOString()).toBe(
+      '0050-01-01T00:00:00.000Z',
+    );
+    // Year 4 is a leap year, 1904 too, but year 0 is one and 1900 is not.
+    expect(rfc3339Ms('0000-02-29T00:00:00Z')).not.toBeNull();
+    expect(rfc3339Ms('1900-02-29T00:00:00Z')).toBeNull();
   });
 
   it.each([
