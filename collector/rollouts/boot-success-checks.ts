@@ -1,0 +1,123 @@
+// The two boot-success checks: the candidate against the baseline (Fisher's exact test) and
+// against its SLO's allowed failure ratio (exact binomial). Either rolls back, each under its own
+// share of the false-rollback budget, spent over the canary's looks (alpha-spending.ts).
+//
+// Against the baseline, a rollback also needs the candidate's failure ratio above the allowed
+// ratio: a candidate at 0.05% against a baseline at 0% is worse, and still within its SLO.
+// Against the SLO, a rollback also needs the baseline in the same scope not shown above the
+// allowed ratio: if the baseline fails as often, the failures are the region's or the account's
+// (capacity, quotas, a broken mirror), and rolling back would not help. "Shown" is the same
+// binomial test on the baseline's boots, at policy.baselineBreachP (5%), once per look: one
+// failure in 200 baseline boots at 0.1% allowed (p = 0.18) is what a healthy baseline does one
+// canary in six, and must not shield a bad candidate; two in 200 (p = 0.017), or one in the
+// first 20 (p = 0.02), are a baseline in trouble too. Without a baseline the SLO is the only
+// reference, and the guard is moot.
+//
+// The guarantee: while the candidate is within its SLO, the SLO test rolls it back with
+// probability at most its alpha, whatever the baseline does (the guard only removes rollbacks).
+import { look, type TestLedger } from './alpha-spending.js';
+import { fisherOneSided } from './fisher-exact.js';
+import { binomialUpperTail } from './slo-binomial.js';
+import type { Check, SideEvidence, VerdictInput } from './verdict-model.js';
+import { sequentialDetail, sequentialFigures } from './sequential-check.js';
+import { failedOf, percent, probability } from './wording.js';
+
+export interface TestOutcome {
+  check: Check;
+  ledger: TestLedger | undefined;
+}
+
+function boots(side: SideEvidence): number {
+  return side.successes + side.failures;
+}
+
+export function bootSuccessVsBaseline(input: VerdictInput, t: number): TestOutcome {
+  const { candidate, baseline, slo, policy } = input;
+  const previous = input.state?.tests.bootSuccessVsBaseline;
+  const nC = boots(candidate);
+  const ratio = nC > 0 ? candidate.failures / nC : 0;
+  const base = {
+    name: 'boot_success_vs_baseline',
+    figure: nC > 0 ? ratio : null,
+    threshold: slo.allowedErrorRatio,
+    unit: 'ratio' as const,
+  };
+  if (baseline === null) {
+    return {
+      check: { ...base, decision: 'skip', detail: 'no baseline boots in scope' },
+      ledger: previous,
+    };
+  }
+  const alpha = policy.falseRollback.bootSuccessVsBaseline;
+  const p = fisherOneSided(candidate, baseline);
+  const above = ratio > slo.allowedErrorRatio;
+  const r = look(previous, {
+    alpha,
+    shape: policy.spending,
+    t,
+    boots: [nC, boots(baseline)],
+    p,
+    alsoRequired: above,
+    nowMs: input.nowMs,
+  });
+  const detail =
+    `candidate ${failedOf(candidate.failures, nC)}, baseline ` +
+    `${failedOf(baseline.failures, boots(baseline))}; Fisher one-sided ` +
+    sequentialDetail(p, r) +
+    (above ? '' : `; candidate within the allowed ${percent(slo.allowedErrorRatio)}`);
+  return {
+    check: {
+      ...base,
+      decision: r.rejected ? 'rollback' : 'pass',
+      detail,
+      sequential: sequentialFigures(p, r, alpha),
+    },
+    ledger: r.ledger,
+  };
+}
+
+export function bootSuccessVsSlo(input: VerdictInput, t: number): TestOutcome {
+  const { candidate, baseline, slo, policy } = input;
+  const previous = input.state?.tests.bootSuccessVsSlo;
+  const nC = boots(candidate);
+  const nB = baseline === null ? 0 : boots(baseline);
+  const alpha = policy.falseRollback.bootSuccessVsSlo;
+  const p = binomialUpperTail(candidate.failures, nC, slo.allowedErrorRatio);
+  const baselineP =
+    baseline !== null && nB > 0
+      ? binomialUpperTail(baseline.failures, nB, slo.allowedErrorRatio)
+      : null;
+  const baselineWithin = baselineP === null || baselineP >= policy.baselineBreachP;
+  const r = look(previous, {
+    alpha,
+    shape: policy.spending,
+    t,
+    boots: [nC, nB],
+    p,
+    alsoRequired: baselineWithin,
+    nowMs: input.nowMs,
+  });
+  const guard =
+    baselineP === null
+      ? ''
+      : `; baseline ${failedOf(baseline!.failures, nB)}, p ${probability(baselineP)}` +
+        (baselineWithin
+          ? ''
+          : ` < ${probability(policy.baselineBreachP)}: above the allowed ratio too, so not held against the candidate`);
+  return {
+    check: {
+      name: 'boot_success_vs_slo',
+      figure: nC > 0 ? candidate.failures / nC : null,
+      threshold: slo.allowedErrorRatio,
+      unit: 'ratio',
+      decision: r.rejected ? 'rollback' : 'pass',
+      detail:
+        `candidate ${failedOf(candidate.failures, nC)} against the allowed ` +
+        `${percent(slo.allowedErrorRatio)}; exact binomial ` +
+        sequentialDetail(p, r) +
+        guard,
+      sequential: sequentialFigures(p, r, alpha),
+    },
+    ledger: r.ledger,
+  };
+}
