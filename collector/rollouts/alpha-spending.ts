@@ -23,10 +23,10 @@
 //   faster early: overwhelming evidence rolls back at once (the first 10 candidate boots all fail:
 //   Fisher p = 1 / C(20, 10) = 5.4e-6 against 10 good baseline boots; five minutes into a 2 h
 //   canary at alpha = 0.005, one minute's share is 0.005 * ln(1 + 1.718 * 5/120) -
-//   ln(1 + 1.718 * 4/120) = 6.9e-5 > 5.4e-6: rollback).
+//   ln(1 + 1.718 * 4/120) = 6.7e-5 > 5.4e-6: rollback).
 // - O'Brien-Fleming-type: alpha(t) = 2 - 2 Phi(z_{alpha/2} / sqrt(t)). Nearly nothing early, most
 //   of alpha near the end. With the union bound it is too stingy for a canary: the same ten failed
-//   boots at five minutes face a cumulative level of 1e-50.
+//   boots at five minutes face a cumulative level of 5e-43.
 import { normalUpperQuantile, normalUpperTail } from './normal-tail.js';
 
 export type SpendingShape = 'pocock' | 'obrien-fleming';

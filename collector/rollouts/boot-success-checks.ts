@@ -4,23 +4,15 @@
 //
 // Against the baseline, a rollback also needs the candidate's failure ratio above the allowed
 // ratio: a candidate at 0.05% against a baseline at 0% is worse, and still within its SLO.
-// Against the SLO, a rollback also needs the baseline in the same scope not shown above the
-// allowed ratio: if the baseline fails as often, the failures are the region's or the account's
-// (capacity, quotas, a broken mirror), and rolling back would not help. "Shown" is the same
-// binomial test on the baseline's boots, at policy.baselineBreachP (5%), once per look: one
-// failure in 200 baseline boots at 0.1% allowed (p = 0.18) is what a healthy baseline does one
-// canary in six, and must not shield a bad candidate; two in 200 (p = 0.017), or one in the
-// first 20 (p = 0.02), are a baseline in trouble too. Without a baseline the SLO is the only
-// reference, and the guard is moot.
-//
-// The guarantee: while the candidate is within its SLO, the SLO test rolls it back with
-// probability at most its alpha, whatever the baseline does (the guard only removes rollbacks).
+// Against the SLO, a rollback also needs the baseline in the same scope to look healthy
+// (baseline-guard.ts). Without a baseline the SLO is the only reference.
 import { look, type TestLedger } from './alpha-spending.js';
+import { baselineGuard } from './baseline-guard.js';
 import { fisherOneSided } from './fisher-exact.js';
 import { binomialUpperTail } from './slo-binomial.js';
 import type { Check, SideEvidence, VerdictInput } from './verdict-model.js';
 import { sequentialDetail, sequentialFigures } from './sequential-check.js';
-import { failedOf, percent, probability } from './wording.js';
+import { failedOf, percent } from './wording.js';
 
 export interface TestOutcome {
   check: Check;
@@ -70,7 +62,7 @@ export function bootSuccessVsBaseline(input: VerdictInput, t: number): TestOutco
       ...base,
       decision: r.rejected ? 'rollback' : 'pass',
       detail,
-      sequential: sequentialFigures(p, r, alpha),
+      sequential: sequentialFigures(p, r, alpha, above),
     },
     ledger: r.ledger,
   };
@@ -83,11 +75,11 @@ export function bootSuccessVsSlo(input: VerdictInput, t: number): TestOutcome {
   const nB = baseline === null ? 0 : boots(baseline);
   const alpha = policy.falseRollback.bootSuccessVsSlo;
   const p = binomialUpperTail(candidate.failures, nC, slo.allowedErrorRatio);
-  const baselineP =
-    baseline !== null && nB > 0
-      ? binomialUpperTail(baseline.failures, nB, slo.allowedErrorRatio)
-      : null;
-  const baselineWithin = baselineP === null || baselineP >= policy.baselineBreachP;
+  const guard =
+    baseline === null || nB === 0
+      ? null
+      : baselineGuard(candidate, baseline, slo.allowedErrorRatio, policy.baselineBreachP);
+  const baselineWithin = guard === null || guard.open;
   const r = look(previous, {
     alpha,
     shape: policy.spending,
@@ -97,13 +89,6 @@ export function bootSuccessVsSlo(input: VerdictInput, t: number): TestOutcome {
     alsoRequired: baselineWithin,
     nowMs: input.nowMs,
   });
-  const guard =
-    baselineP === null
-      ? ''
-      : `; baseline ${failedOf(baseline!.failures, nB)}, p ${probability(baselineP)}` +
-        (baselineWithin
-          ? ''
-          : ` < ${probability(policy.baselineBreachP)}: above the allowed ratio too, so not held against the candidate`);
   return {
     check: {
       name: 'boot_success_vs_slo',
@@ -115,8 +100,8 @@ export function bootSuccessVsSlo(input: VerdictInput, t: number): TestOutcome {
         `candidate ${failedOf(candidate.failures, nC)} against the allowed ` +
         `${percent(slo.allowedErrorRatio)}; exact binomial ` +
         sequentialDetail(p, r) +
-        guard,
-      sequential: sequentialFigures(p, r, alpha),
+        (guard === null ? '' : `; ${guard.detail}`),
+      sequential: sequentialFigures(p, r, alpha, baselineWithin),
     },
     ledger: r.ledger,
   };

@@ -27,8 +27,9 @@ export interface VerdictPolicy {
   /** Ratio of the baseline's median time to ready; the tolerance is the larger of the two. */
   readyToleranceRatio: number;
   /**
-   * Probability. The baseline counts as failing more than the SLO allows (and the candidate's SLO
-   * test is not held against it) when its own binomial p-value is below this.
+   * Probability. The level of the baseline guard's two tests (baseline-guard.ts): the candidate's
+   * SLO test counts only while the baseline is not shown above the allowed ratio and is shown
+   * below the candidate's.
    */
   baselineBreachP: number;
   /** Ratio of the error budget: no promote while the candidate has less left than this. */

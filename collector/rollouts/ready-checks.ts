@@ -71,7 +71,7 @@ export function timeToReadyVsBaseline(input: VerdictInput, t: number): ReadyOutc
         `${seconds(baseMedian)} (${b.length}); Hodges-Lehmann shift ${seconds(shift)}; ` +
         `Mann-Whitney (${mw.method}) that the candidate is slower by more than ` +
         `${seconds(tolerance)}: ${sequentialDetail(mw.p, r)}`,
-      sequential: sequentialFigures(mw.p, r, alpha),
+      sequential: sequentialFigures(mw.p, r, alpha, shift > tolerance),
     },
     ledger: r.ledger,
     shiftMs: shift,
@@ -120,7 +120,7 @@ export function timeToReadyVsSlo(input: VerdictInput, t: number): ReadyOutcome {
         `${slow} of ${c.length} successful boots slower than ${seconds(readiness.thresholdMs)}, ` +
         `the SLO allows ${percent(readiness.allowedSlowRatio)}; exact binomial ` +
         sequentialDetail(p, r),
-      sequential: sequentialFigures(p, r, alpha),
+      sequential: sequentialFigures(p, r, alpha, true),
     },
     ledger: r.ledger,
     shiftMs: null,

@@ -3,12 +3,18 @@ import type { LookResult } from './alpha-spending.js';
 import type { SequentialFigures } from './verdict-model.js';
 import { probability } from './wording.js';
 
-export function sequentialFigures(p: number, look: LookResult, alpha: number): SequentialFigures {
+export function sequentialFigures(
+  p: number,
+  look: LookResult,
+  alpha: number,
+  conditionMet: boolean,
+): SequentialFigures {
   return {
     p,
     level: look.level,
     spent: look.ledger.spent,
     alpha,
+    conditionMet,
     rejectedAtMs: look.ledger.rejectedAtMs,
   };
 }

@@ -8,7 +8,7 @@
 // what ratio is allowed; against it, the same boots are strong evidence.
 //
 // Worked example: 99.9% boot success allows 0.001. A candidate with 4 failures in 200 boots gives
-// P(Bin(200, 0.001) >= 4) = 5.4e-5: a version at its allowed ratio fails 4 times in 200 boots
+// P(Bin(200, 0.001) >= 4) = 5.5e-5: a version at its allowed ratio fails 4 times in 200 boots
 // once in 18,000 canaries. The verdict only uses it while the baseline in the same scope is
 // itself within the SLO (verdict.ts), so that failures caused by the region, not by the image,
 // do not roll the image back.

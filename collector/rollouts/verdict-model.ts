@@ -65,6 +65,8 @@ export interface SequentialFigures {
   /** alpha spent so far, of `alpha`. */
   spent: number;
   alpha: number;
+  /** Whether the rollback's other condition holds (effect above tolerance, ratio above allowed, baseline within the SLO). */
+  conditionMet: boolean;
   rejectedAtMs: number | null;
 }
 
