@@ -23,6 +23,7 @@ import {
   type SqlValue,
 } from './rows.js';
 import type { StoredBoot } from '../model.js';
+import { SharedRows } from './shared-rows.js';
 import type { CounterDelta } from './store.js';
 
 /** The PostgreSQL type of each boot column, for the arrays of a multi-row insert. */
@@ -193,7 +194,7 @@ export function applyBootsParams(replicaId: string, b: BootBatchRows): Param[] {
     ...columns(b.changes.map(changeValues), ChangeColumns.length),
     ...counterParams(replicaId, b.counters),
     b.learned.map((x) => x.amiId),
-    b.learned.map((x) => (x.region === '' ? null : x.region)),
+    b.learned.map((x) => SharedRows.learnedRegion(x)),
     b.learned.map((x) => x.amiName ?? null),
     b.learned.map((x) => x.amiVersion),
     b.learned.map((x) => ms(x.receivedAtMs)),

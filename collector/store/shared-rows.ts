@@ -2,7 +2,7 @@
 // agents teach us. Gathered while each boot's own rows are written, applied once at the end, each
 // row once however many boots of the batch move it. Pure: the engines apply what it returns, in
 // the sorted orders it returns them (PostgreSQL writers then lock shared rows alike).
-import { UnknownVersion } from '../../shared/conventions.js';
+import { UnknownFact } from '../../shared/conventions.js';
 import type { StoredBoot } from '../model.js';
 import type { BootWritePlan } from './boot-plan.js';
 import { cmp, CounterSums } from './counter-deltas.js';
@@ -20,9 +20,11 @@ export class SharedRows {
     for (const c of plan.changes) this.rollupChanges.push(c);
     for (const c of plan.counters) this.counterSums.add(c);
     const { boot } = plan;
-    // What agents say about an AMI's version; never 'unknown'. The first boot of the batch wins,
+    // What agents say about an AMI's version; never for an AMI or a version 'unknown' (a report
+    // sent without IMDS says nothing about which AMI it booted). The first boot of the batch wins,
     // as it would writing one boot at a time (the insert does nothing for a known AMI).
-    if (boot.source === 'agent' && boot.amiId !== '' && boot.amiVersion !== UnknownVersion) {
+    const known = (v: string) => v !== '' && v !== UnknownFact;
+    if (boot.source === 'agent' && known(boot.amiId) && known(boot.amiVersion)) {
       if (!this.images.has(boot.amiId)) this.images.set(boot.amiId, boot);
     }
   }
@@ -42,6 +44,11 @@ export class SharedRows {
 
   counters(): CounterDelta[] {
     return this.counterSums.merged();
+  }
+
+  /** The region an image learned from `boot` is registered in: null when not known. */
+  static learnedRegion(boot: StoredBoot): string | null {
+    return boot.region === '' || boot.region === UnknownFact ? null : boot.region;
   }
 
   /** One boot per AMI id to learn the version of, by AMI id. */

@@ -77,7 +77,7 @@ function applyShared({ q, replicaId }: SqliteWriter, shared: SharedRows): void {
   }
   for (const c of shared.changes()) q.addChange.run(bind(changeValues(c)));
   for (const boot of shared.learned()) {
-    const region = boot.region === '' ? null : boot.region;
+    const region = SharedRows.learnedRegion(boot);
     const at = ms(boot.receivedAtMs);
     q.learnImage.run(boot.amiId, region, boot.amiName ?? null, boot.amiVersion, '{}', 'agent', at);
   }

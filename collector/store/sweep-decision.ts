@@ -1,6 +1,6 @@
 // The sweeper's verdict on a launch whose agent never reported. Pure: the engine picks the
 // candidates, decides each here and stores the verdict as a collector boot.
-import { UnknownVersion } from '../../shared/conventions.js';
+import { UnknownFact, UnknownVersion } from '../../shared/conventions.js';
 import type { StoredBoot } from '../model.js';
 import type { LaunchRow } from './launch-merge.js';
 
@@ -10,7 +10,8 @@ export const SweepBatchSize = 1000;
 const MaxDetail = 1024;
 
 /**
- * The sweeper's verdict on an unreported launch at `nowMs`, or null when it is too early.
+ * The sweeper's verdict on an unreported launch (facts no event gave are `unknown`, as for a
+ * report sent without IMDS: both group alike) at `nowMs`, or null when it is too early.
  * Terminated before the deadline: terminated_before_ready, decided at termination. Otherwise
  * silent until launch + deadline: no_report, decided at the deadline (an Auto Scaling launch
  * failure too: nothing fits it better, and the deadline keeps a late report able to correct it).
@@ -47,10 +48,10 @@ export function decideLaunch(
     bootId: '',
     firstBoot: true,
     launchedAt: new Date(launchedAt).toISOString(),
-    amiId: launch.amiId ?? '',
+    amiId: launch.amiId ?? UnknownFact,
     amiVersion: amiVersion ?? UnknownVersion,
-    region: launch.region ?? '',
-    instanceType: launch.instanceType ?? '',
+    region: launch.region ?? UnknownFact,
+    instanceType: launch.instanceType ?? UnknownFact,
     outcome: 'failure',
     reason,
     timeToReadySeconds: ttrMs / 1000,
