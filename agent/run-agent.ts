@@ -20,7 +20,7 @@ import {
 import { waitForCloudInit } from './cloud-init.js';
 import type { CloudInitState } from './cloud-init-status.js';
 import type { AgentConfig } from './config.js';
-import { deliverPending, type DeliveryOutcome } from './deliver.js';
+import { deliverPending, type DeliveryOutcome, type LogLevel } from './deliver.js';
 import { readHostFacts } from './host-facts.js';
 import { readImageManifest, resolveAmiVersion } from './image-manifest.js';
 import { createImdsClient } from './imds-client.js';
@@ -35,7 +35,7 @@ import { failedUnits, unitActive } from './systemd.js';
 export interface AgentRuntime {
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
-  log: (msg: string) => void;
+  log: (msg: string, level?: LogLevel) => void;
 }
 
 export interface BuiltReport {
@@ -218,7 +218,7 @@ export async function buildReport(
 
 export interface AgentRunResult {
   /** What this run did with this boot. */
-  action: 'reported' | 'resent' | 'already_reported' | 'left_in_spool';
+  action: 'reported' | 'resent' | 'already_reported' | 'left_in_spool' | 'rejected';
   bootId: string;
   report?: BootReport;
   delivery: DeliveryOutcome;
@@ -236,6 +236,13 @@ export async function runAgent(
   let report: BootReport | undefined;
   if (spool.isSent(kernel.bootId)) {
     action = 'already_reported';
+  } else if (!spool.hasPending(kernel.bootId) && spool.isRejected(kernel.bootId)) {
+    // Refused once: sending the same report again would be refused again (see spool.ts).
+    action = 'rejected';
+    rt.log(
+      `boot ${kernel.bootId}: the collector refused its report earlier; not sent again`,
+      'error',
+    );
   } else if (!spool.hasPending(kernel.bootId)) {
     const built = await buildReport(config, kernel, rt, (id) => spool.markSeen(id, kernel.bootId));
     for (const note of built.notes) rt.log(note);
@@ -259,5 +266,6 @@ export async function runAgent(
     log: rt.log,
   });
   if (delivery.left.includes(kernel.bootId)) action = 'left_in_spool';
+  if (delivery.rejected.includes(kernel.bootId)) action = 'rejected';
   return { action, bootId: kernel.bootId, ...(report ? { report } : {}), delivery };
 }

@@ -243,6 +243,26 @@ describe('agent end to end', () => {
     expect(logs.some((l) => l.includes('reporting without IMDS'))).toBe(true);
     expect(collector.requests[0]!.headers[IdentityHeader.document]).toBeUndefined();
   });
+
+  it('a report the collector refused is kept in rejected/ and not sent by a restarted agent', async () => {
+    await setup();
+    collector.script({
+      status: 200,
+      body: '{"partialSuccess":{"rejectedDataPoints":"11","errorMessage":"boot rejected"}}',
+    });
+    const config = loadAgentConfig({ env: env() });
+    const first = await runAgent(config, collector.url, runtime());
+    expect(first.action).toBe('rejected');
+    expect(first.delivery.rejected).toEqual([boot.bootId]);
+    const kept = JSON.parse(
+      readFileSync(join(work, 'spool', 'rejected', `${boot.bootId}.json`), 'utf8'),
+    );
+    expect(kept.rejection).toMatchObject({ message: 'boot rejected', rejectedDataPoints: 11 });
+
+    const second = await runAgent(config, collector.url, runtime());
+    expect(second.action).toBe('rejected');
+    expect(collector.requests).toHaveLength(1);
+  });
 });
 
 describe('bootwatch agent (CLI)', () => {
@@ -261,6 +281,23 @@ describe('bootwatch agent (CLI)', () => {
     expect(metricPoints(body, 'bootwatch.boot.time_to_ready')).toHaveLength(1);
     expect(collector.requests).toHaveLength(0);
     expect(() => readFileSync(join(work, 'spool', 'pending', `${boot.bootId}.json`))).toThrow();
+  });
+
+  it('exits 65 when the collector refused the report, with its message as an error', async () => {
+    await setup();
+    collector.script({
+      status: 200,
+      body: '{"partialSuccess":{"rejectedDataPoints":"11","errorMessage":"host.image.id (amiId): Expected required property"}}',
+    });
+    const err = await run(process.execPath, [...cli], { env: { ...process.env, ...env() } }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(65);
+    expect(err?.stderr).toMatch(
+      /bootwatch-agent: error: BW_REPORT_REJECTED: the collector refused the report of boot \S+: 11 of \d+ data points rejected: host\.image\.id \(amiId\): Expected required property/,
+    );
+    expect(err?.stderr).not.toContain('reported (');
   });
 
   it('an invalid config stops the agent with a message naming the field', async () => {
