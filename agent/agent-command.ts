@@ -3,16 +3,13 @@
 // OTLP JSON request body on stdout and sends nothing.
 import { fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { systemClock } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
-import { loadAgentConfig, requireCollectorUrl, type AgentConfig } from './config.js';
+import { loadAgentConfig, requireCollectorUrl } from './config.js';
 import type { LogLevel } from './deliver.js';
+import { dryRun } from './dry-run.js';
 import { runHeartbeats } from './heartbeat.js';
-import { readKernel } from './kernel.js';
-import { collectBootMetrics } from './otlp-report.js';
-import { buildReport, runAgent, type AgentRunResult, type AgentRuntime } from './run-agent.js';
-import { Spool } from './spool.js';
+import { runAgent, type AgentRunResult, type AgentRuntime } from './run-agent.js';
 
 const Help = `usage: bootwatch agent [--config FILE] [--dry-run]
 
@@ -59,17 +56,6 @@ function runtime(): AgentRuntime {
       process.stderr.write(`${priority}bootwatch-agent: ${level ? `${level}: ` : ''}${msg}\n`);
     },
   };
-}
-
-async function dryRun(config: AgentConfig, rt: AgentRuntime): Promise<number> {
-  const kernel = await readKernel(config.root);
-  const spool = new Spool(config.spool_dir);
-  const built = await buildReport(config, kernel, rt, (id) => spool.isFirstBoot(id, kernel.bootId));
-  for (const note of built.notes) rt.log(note);
-  const metrics = await collectBootMetrics(built.entry.report, built.entry.resource);
-  const body = JsonMetricsSerializer.serializeRequest(metrics);
-  process.stdout.write(`${Buffer.from(body ?? new Uint8Array()).toString('utf8')}\n`);
-  return 0;
 }
 
 /** The fate of this boot's report. (An earlier boot's report refused in this run is logged.) */
