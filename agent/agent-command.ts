@@ -1,16 +1,15 @@
 // `bootwatch agent`: report this boot, then exit (or stay for heartbeats). Also the bundled
 // agent's entry (dist/bootwatch-agent.mjs). Logs go to stderr (the journal); --dry-run prints the
 // OTLP JSON request body on stdout and sends nothing.
+import { fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { systemClock } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
-import { loadAgentConfig, requireCollectorUrl, type AgentConfig } from './config.js';
-import { collectBootMetrics } from './otlp-report.js';
-import { readKernel } from './kernel.js';
-import { buildReport, runAgent, type AgentRuntime } from './run-agent.js';
+import { loadAgentConfig, requireCollectorUrl } from './config.js';
+import type { LogLevel } from './deliver.js';
+import { dryRun } from './dry-run.js';
 import { runHeartbeats } from './heartbeat.js';
-import { Spool } from './spool.js';
+import { runAgent, type AgentRunResult, type AgentRuntime } from './run-agent.js';
 
 const Help = `usage: bootwatch agent [--config FILE] [--dry-run]
 
@@ -22,26 +21,48 @@ the boot deadline), builds one boot record, spools it, and sends it as OTLP/HTTP
                   writes nothing and sends nothing
   -h, --help      this text
 
-Exit codes: 0 reported (or already reported), 1 configuration error, 75 the report is still in the
-spool (systemd restarts the agent, which sends it).`;
+Exit codes: 0 reported (or already reported), 1 configuration error, 65 the collector refused the
+report (kept in the spool's rejected/ folder, not sent again), 75 the report is still in the spool
+(systemd restarts the agent, which sends it).`;
+
+/** The exit codes of the Help text (65 and 75 are sysexits' EX_DATAERR and EX_TEMPFAIL). */
+export const ExitCode = { reported: 0, config: 1, rejected: 65, spooled: 75 } as const;
+
+/** syslog priorities, which journald reads from a "<N>" line prefix (SyslogLevelPrefix=yes). */
+const JournalPriority: Record<LogLevel, number> = { error: 3, warning: 4 };
+
+/**
+ * Whether stderr is the journal: systemd sets JOURNAL_STREAM to the "device:inode" of the stream
+ * it connected, which a child that redirected stderr elsewhere would still inherit.
+ */
+function stderrIsJournal(): boolean {
+  const stream = process.env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const st = fstatSync(2, { bigint: true });
+    return stream === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
 
 function runtime(): AgentRuntime {
+  const journal = stderrIsJournal();
   return {
     clock: systemClock,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    log: (msg) => process.stderr.write(`bootwatch-agent: ${msg}\n`),
+    log: (msg, level) => {
+      const priority = level && journal ? `<${JournalPriority[level]}>` : '';
+      process.stderr.write(`${priority}bootwatch-agent: ${level ? `${level}: ` : ''}${msg}\n`);
+    },
   };
 }
 
-async function dryRun(config: AgentConfig, rt: AgentRuntime): Promise<number> {
-  const kernel = await readKernel(config.root);
-  const spool = new Spool(config.spool_dir);
-  const built = await buildReport(config, kernel, rt, (id) => spool.isFirstBoot(id, kernel.bootId));
-  for (const note of built.notes) rt.log(note);
-  const metrics = await collectBootMetrics(built.entry.report, built.entry.resource);
-  const body = JsonMetricsSerializer.serializeRequest(metrics);
-  process.stdout.write(`${Buffer.from(body ?? new Uint8Array()).toString('utf8')}\n`);
-  return 0;
+/** The fate of this boot's report. (An earlier boot's report refused in this run is logged.) */
+export function exitCodeOf(result: AgentRunResult): number {
+  if (result.action === 'left_in_spool') return ExitCode.spooled;
+  if (result.action === 'rejected') return ExitCode.rejected;
+  return ExitCode.reported;
 }
 
 export async function runAgentCommand(argv: string[]): Promise<number> {
@@ -68,13 +89,15 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   try {
     result = await runAgent(config, collectorUrl, rt);
   } catch (e) {
-    rt.log(`could not report this boot: ${errorMessage(e)}`);
-    return 75;
+    rt.log(`could not report this boot: ${errorMessage(e)}`, 'error');
+    return ExitCode.spooled;
   }
   rt.log(`boot ${result.bootId}: ${result.action.replaceAll('_', ' ')}`);
-  if (config.heartbeat.enabled) {
+  const code = exitCodeOf(result);
+  // Heartbeats only once the collector holds this boot: otherwise the report would wait in the
+  // spool (or in rejected/) while heartbeats told the collector all was well.
+  if (code === ExitCode.reported && config.heartbeat.enabled) {
     await runHeartbeats(config, collectorUrl, rt, result.bootId);
-    return 0;
   }
-  return result.action === 'left_in_spool' ? 75 : 0;
+  return code;
 }

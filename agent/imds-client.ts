@@ -5,6 +5,8 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { BootwatchError, errorMessage } from '../shared/errors.js';
+import { backoffDelayMs } from './backoff.js';
+import { describeNetworkError } from './network-error.js';
 
 export interface ImdsClientOptions {
   /** Base URL: `http://169.254.169.254` (default), `http://[fd00:ec2::254]`, or a test server. */
@@ -48,22 +50,6 @@ const TtlHeader = 'x-aws-ec2-metadata-token-ttl-seconds';
 const TokenHeader = 'x-aws-ec2-metadata-token';
 /** The largest IMDS value is user data (16 KiB); anything far beyond it is not IMDS. */
 const MaxBodyBytes = 1 << 20;
-
-/**
- * Backoff before retry number `attempt` (0-based): "equal jitter", half fixed and half random,
- * under a ceiling that doubles from initialMs up to maxMs. With 100 ms and 2000 ms the ceilings
- * are 100, 200, 400, 800, 1600, 2000, 2000...; attempt 2 sleeps 200..400 ms. The fixed half
- * guarantees progress; the random half keeps a fleet booting together from polling in lockstep.
- */
-export function backoffDelayMs(
-  attempt: number,
-  initialMs: number,
-  maxMs: number,
-  random: () => number,
-): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 /** A failure worth retrying: IMDS is not up yet, or is briefly overloaded. */
 class Transient extends Error {}
@@ -265,12 +251,6 @@ function checkPath(path: string): string {
     throw new BootwatchError('BW_CONFIG_INVALID', `IMDS path must start with '/', got '${path}'`);
   }
   return path;
-}
-
-function describeNetworkError(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  const msg = errorMessage(e);
-  return typeof code === 'string' && !msg.includes(code) ? `${code}: ${msg}` : msg;
 }
 
 function validateOptions(opts: ImdsClientOptions) {

@@ -125,3 +125,15 @@ export function collectHeartbeat(attributes: Attributes, atMs: number): Promise<
       .addCallback((result) => result.observe(Math.floor(atMs / 1000)));
   });
 }
+
+/** Data points in a boot's metrics: all of them, and those of the phase histogram. */
+export function bootPointCounts(metrics: ResourceMetrics): { total: number; phases: number } {
+  let total = 0;
+  let phases = 0;
+  for (const scope of metrics.scopeMetrics)
+    for (const metric of scope.metrics) {
+      total += metric.dataPoints.length;
+      if (metric.descriptor.name === MetricName.phaseDuration) phases += metric.dataPoints.length;
+    }
+  return { total, phases };
+}

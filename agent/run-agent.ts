@@ -9,38 +9,35 @@ import { readFile } from 'node:fs/promises';
 import type { BootReport } from '../shared/boot-report.js';
 import type { Clock } from '../shared/clock.js';
 import { ResourceAttr, UnknownVersion } from '../shared/conventions.js';
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage, isBootwatchError } from '../shared/errors.js';
 import { BootwatchVersion } from '../shared/version.js';
-import {
-  judgeBoot,
-  type BootIdentity,
-  type ObservedCloudInit,
-  type ObservedProbes,
-} from './boot-judge.js';
+import { judgeBoot, type BootIdentity, type ObservedCloudInit } from './boot-judge.js';
 import { waitForCloudInit } from './cloud-init.js';
 import type { CloudInitState } from './cloud-init-status.js';
 import type { AgentConfig } from './config.js';
-import { deliverPending, type DeliveryOutcome } from './deliver.js';
+import { deliverPending, type DeliveryOutcome, type LogLevel } from './deliver.js';
 import { readHostFacts } from './host-facts.js';
 import { readImageManifest, resolveAmiVersion } from './image-manifest.js';
 import { createImdsClient } from './imds-client.js';
 import { readInstanceIdentity, type InstanceIdentity } from './instance-identity.js';
 import { readKernel, type KernelFacts } from './kernel.js';
 import { bootResourceAttributes, type Attributes } from './otlp-report.js';
-import { runProbes } from './probes.js';
+import { observeProbes, probesNotRun } from './probe-observation.js';
 import { rootPath } from './root-path.js';
 import { Spool, spooledIdentity, type SpoolEntry } from './spool.js';
-import { failedUnits, unitActive } from './systemd.js';
+import { failedUnits } from './systemd.js';
 
 export interface AgentRuntime {
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
-  log: (msg: string) => void;
+  log: (msg: string, level?: LogLevel) => void;
 }
 
 export interface BuiltReport {
   entry: SpoolEntry;
   notes: string[];
+  /** Sources this machine did not offer, one plain sentence each ("IMDS: ..."). */
+  unobserved: string[];
 }
 
 /** Where an instance id can be found when IMDS cannot be read: cloud-init's cache, then DMI. */
@@ -65,6 +62,7 @@ async function readIdentity(
   config: AgentConfig,
   rt: AgentRuntime,
   notes: string[],
+  unobserved: string[],
 ): Promise<InstanceIdentity | null> {
   const client = createImdsClient({
     endpoint: config.imds.endpoint,
@@ -84,7 +82,8 @@ async function readIdentity(
     notes.push(...identity.notes);
     return identity;
   } catch (e) {
-    notes.push(`reporting without IMDS: ${errorMessage(e)}`);
+    const why = isBootwatchError(e) ? `${e.code}: ${e.message}` : errorMessage(e);
+    unobserved.push(`IMDS (${why}): no instance identity; the launch is the kernel's boot time`);
     return null;
   } finally {
     client.close();
@@ -114,11 +113,13 @@ export async function buildReport(
   rt: AgentRuntime,
   isFirstBoot: (instanceId: string) => boolean,
 ): Promise<BuiltReport> {
+  const lookedAtMs = rt.clock.now();
   const notes: string[] = [...kernel.notes];
+  const unobserved: string[] = [];
   // Host facts and the manifest do not depend on IMDS: read them while IMDS answers.
   const hostFactsP = readHostFacts({ timeoutMs: 2000 });
   const manifestP = readImageManifest(config.root, config.manifest);
-  const identity = await readIdentity(config, rt, notes);
+  const identity = await readIdentity(config, rt, notes, unobserved);
   const manifest = await manifestP;
   notes.push(...manifest.notes);
   const version = resolveAmiVersion({
@@ -158,27 +159,30 @@ export async function buildReport(
   });
   notes.push(...wait.cloudInit.notes);
 
-  let probes: ObservedProbes = { allPassed: true, readyAtMs: rt.clock.now(), failing: [] };
+  const ci = wait.cloudInit;
+  if (ci.state === 'not_installed' || ci.state === 'disabled')
+    unobserved.push(`cloud-init: ${ci.state.replace('_', ' ')}`);
+  else if (ci.state === 'done' && ci.finishedAtMs === null)
+    unobserved.push('cloud-init: finished, but no source says when');
+
+  let probes = probesNotRun(config.probes.length);
   let units: string[] | null = null;
-  if (wait.cloudInit.state !== 'error' && wait.cloudInit.state !== 'running') {
-    const run = await runProbes(config.probes, {
+  if (ci.state !== 'error' && ci.state !== 'running') {
+    const since =
+      ci.finishedAtMs !== null
+        ? { atMs: ci.finishedAtMs, what: 'cloud-init finished' }
+        : { atMs: kernel.pid1StartedMs ?? kernel.kernelBootMs, what: 'userspace started' };
+    const observed = await observeProbes(config.probes, {
       root: config.root,
       deadlineMs: deadlineAt,
       clock: rt.clock,
-      unitActive: async (unit: string) => {
-        const r = await unitActive(unit);
-        return r.available && r.active;
-      },
+      since,
     });
-    probes = {
-      allPassed: run.allPassed,
-      readyAtMs: run.readyAt,
-      failing: run.results
-        .filter((r) => !r.passed)
-        .map((r) => `${r.name}: ${r.lastError ?? 'not passing'}`),
-    };
+    probes = observed.probes;
+    if (observed.note) notes.push(observed.note);
     const systemd = await failedUnits({ timeoutMs: 5000 });
-    units = systemd.available ? systemd.units.map((u) => u.unit) : null;
+    if (systemd.available) units = systemd.units.map((u) => u.unit);
+    else unobserved.push(`systemd (${systemd.detail}): failed units not checked`);
   }
 
   const report: BootReport = judgeBoot({
@@ -188,10 +192,11 @@ export async function buildReport(
     pendingTimeMs,
     kernelBootMs: kernel.kernelBootMs,
     pid1StartedMs: kernel.pid1StartedMs,
-    cloudInit: observedCloudInit(wait.cloudInit),
+    cloudInit: observedCloudInit(ci),
     failedUnits: units,
     probes,
     deadlineMs: config.deadline,
+    lookedAtMs,
     nowMs: rt.clock.now(),
   });
 
@@ -213,12 +218,12 @@ export async function buildReport(
     identity: identity && config.collector.send_identity ? spooledIdentity(identity) : null,
     createdAtMs: rt.clock.now(),
   };
-  return { entry, notes };
+  return { entry, notes, unobserved };
 }
 
 export interface AgentRunResult {
   /** What this run did with this boot. */
-  action: 'reported' | 'resent' | 'already_reported' | 'left_in_spool';
+  action: 'reported' | 'resent' | 'already_reported' | 'left_in_spool' | 'rejected';
   bootId: string;
   report?: BootReport;
   delivery: DeliveryOutcome;
@@ -236,9 +241,17 @@ export async function runAgent(
   let report: BootReport | undefined;
   if (spool.isSent(kernel.bootId)) {
     action = 'already_reported';
+  } else if (!spool.hasPending(kernel.bootId) && spool.isRejected(kernel.bootId)) {
+    // Refused once: sending the same report again would be refused again (see spool.ts).
+    action = 'rejected';
+    rt.log(
+      `boot ${kernel.bootId}: the collector refused its report earlier; not sent again`,
+      'error',
+    );
   } else if (!spool.hasPending(kernel.bootId)) {
     const built = await buildReport(config, kernel, rt, (id) => spool.markSeen(id, kernel.bootId));
     for (const note of built.notes) rt.log(note);
+    for (const source of built.unobserved) rt.log(`not observed: ${source}`, 'warning');
     spool.put(built.entry);
     report = built.entry.report;
     action = 'reported';
@@ -259,5 +272,6 @@ export async function runAgent(
     log: rt.log,
   });
   if (delivery.left.includes(kernel.bootId)) action = 'left_in_spool';
+  if (delivery.rejected.includes(kernel.bootId)) action = 'rejected';
   return { action, bootId: kernel.bootId, ...(report ? { report } : {}), delivery };
 }

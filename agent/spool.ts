@@ -6,6 +6,8 @@
 // Layout under the spool directory:
 //   pending/<bootId>.json      reports not yet acknowledged (from this boot or an earlier one)
 //   sent/<bootId>              acknowledged boots (empty files)
+//   rejected/<bootId>.json     reports the collector refused (the entry and its answer): never sent
+//                              again by the agent; an operator moves one back to pending/ to resend
 //   seen/<instanceId>/<bootId> boots this agent observed on an instance (first boot vs reboot)
 import {
   closeSync,
@@ -52,6 +54,18 @@ export interface SpoolEntry {
   createdAtMs: number;
 }
 
+/** Why the collector refused a report, kept beside it under rejected/. */
+export interface Rejection {
+  atMs: number;
+  /** The collector's words: the partial success's error message, or the 400 answer. */
+  message: string;
+  /** From a partial success: how many of the `sentDataPoints` it rejected. */
+  rejectedDataPoints?: number;
+  sentDataPoints?: number;
+  /** From an HTTP error answer. */
+  status?: number;
+}
+
 /** Boot ids and instance ids become file names: refuse anything that could escape the folder. */
 const SafeName = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -80,19 +94,22 @@ export class Spool {
 
   /** Writes the entry durably; a crash leaves either the old state or the complete new file. */
   put(entry: SpoolEntry): void {
-    const id = safe(entry.report.bootId, 'boot id');
-    io(`writing ${this.path('pending', id)}.json`, () => {
-      mkdirSync(this.path('pending'), { recursive: true });
-      const tmp = this.path('pending', `.${id}.${process.pid}.tmp`);
+    this.writeDurably('pending', safe(entry.report.bootId, 'boot id'), JSON.stringify(entry));
+  }
+
+  private writeDurably(folder: string, id: string, text: string): void {
+    io(`writing ${this.path(folder, id)}.json`, () => {
+      mkdirSync(this.path(folder), { recursive: true });
+      const tmp = this.path(folder, `.${id}.${process.pid}.tmp`);
       const fd = openSync(tmp, 'w', 0o600);
       try {
-        writeSync(fd, JSON.stringify(entry));
+        writeSync(fd, text);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-      renameSync(tmp, this.path('pending', `${id}.json`));
-      fsyncDir(this.path('pending'));
+      renameSync(tmp, this.path(folder, `${id}.json`));
+      fsyncDir(this.path(folder));
     });
   }
 
@@ -127,6 +144,23 @@ export class Spool {
       fsyncDir(this.path('sent'));
       rmSync(this.path('pending', `${id}.json`), { force: true });
     });
+  }
+
+  /**
+   * Moves a report the collector refused out of pending/ into rejected/, with the collector's
+   * answer: kept for whoever fixes the cause, never resent blindly. Returns the file's path.
+   */
+  reject(entry: SpoolEntry, rejection: Rejection): string {
+    const id = safe(entry.report.bootId, 'boot id');
+    this.writeDurably('rejected', id, JSON.stringify({ ...entry, rejection }));
+    io(`removing ${this.path('pending', id)}.json`, () =>
+      rmSync(this.path('pending', `${id}.json`), { force: true }),
+    );
+    return this.path('rejected', `${id}.json`);
+  }
+
+  isRejected(bootId: string): boolean {
+    return existsSync(this.path('rejected', `${safe(bootId, 'boot id')}.json`));
   }
 
   isSent(bootId: string): boolean {

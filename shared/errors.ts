@@ -17,6 +17,10 @@ export const ErrorCodes = {
   BW_PROC_PARSE: { status: 0, summary: 'a /proc file does not have the expected shape' },
   BW_SPOOL_IO: { status: 0, summary: 'the spool directory cannot be written or read' },
   BW_EXPORT_FAILED: { status: 0, summary: 'the collector did not acknowledge a report' },
+  BW_REPORT_REJECTED: {
+    status: 0,
+    summary: 'the collector refused a boot report (a 400, or a partial success that rejected it)',
+  },
 
   // fleet simulator
   BW_SIMULATION_TARGET: {

@@ -69,7 +69,9 @@ export async function runInstance(
       action: result.action,
       report: result.report ?? null,
       problem:
-        result.action === 'left_in_spool' ? (logs[logs.length - 1] ?? 'not acknowledged') : null,
+        result.action === 'left_in_spool' || result.action === 'rejected'
+          ? (logs[logs.length - 1] ?? 'not acknowledged')
+          : null,
     };
   } catch (e) {
     // runAgent does not throw at the boot; what lands here is the simulator's own failure (the

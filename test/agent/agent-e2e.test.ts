@@ -18,7 +18,12 @@ import {
   startFakeCollector,
   type FakeCollector,
 } from '../support/fake-collector.js';
-import { imdsValuesFor, startFakeImds, type FakeImds } from '../support/fake-imds.js';
+import {
+  ExampleIdentity,
+  imdsValuesFor,
+  startFakeImds,
+  type FakeImds,
+} from '../support/fake-imds.js';
 
 const run = promisify(execFile);
 const NowMs = Date.parse('2026-11-25T12:01:00Z');
@@ -29,16 +34,7 @@ let imds: FakeImds;
 let collector: FakeCollector;
 let logs: string[];
 
-const identity = {
-  instanceId: 'i-0123456789abcdef0',
-  imageId: 'ami-0fedcba9876543210',
-  region: 'eu-west-1',
-  availabilityZone: 'eu-west-1b',
-  accountId: '123456789012',
-  instanceType: 'm7i.large',
-  pendingTime: '2026-11-25T12:00:00Z',
-  tags: { 'aws:autoscaling:groupName': 'web-asg', 'bootwatch:ami-version': '2026.11.1' },
-};
+const identity = ExampleIdentity;
 
 function runtime(clock = new ManualClock(NowMs)): AgentRuntime {
   return {
@@ -119,9 +115,10 @@ describe('agent end to end', () => {
       'bootwatch.boot.first': true,
       'bootwatch.boot.launched_at': '2026-11-25T12:00:00.000Z',
     });
-    // Probes (none) pass at "now" on the manual clock, after cloud-init finished: 60 s after launch.
+    // No probes: ready when cloud-init finished (kernel 20 s after launch, modules-final done 20 s
+    // later), not when the agent looked (60 s after launch, 20 s after cloud-init finished).
     const [ttr] = metricPoints(req.body, 'bootwatch.boot.time_to_ready');
-    expect(ttr!.sum).toBe(60);
+    expect(ttr!.sum).toBe(40);
     const outcome = metricPoints(req.body, 'bootwatch.boot.outcome')[0]!;
     expect(outcome.attributes).toEqual(
       expect.arrayContaining([
@@ -154,8 +151,9 @@ describe('agent end to end', () => {
     });
   });
 
-  it('a probe still failing when the deadline has passed gives probe_timeout at 600 s', async () => {
-    await setup({ launchedAgoSeconds: 700 });
+  it('a probe failing until the deadline gives probe_timeout at 600 s', async () => {
+    // A reboot (pendingTime is before btime) whose 600 s deadline comes 1 s after "now".
+    await setup({ launchedAgoSeconds: 619 });
     const file = configFile(
       'probes:\n  - name: app-ready\n    type: file\n    path: /run/app/ready\n    interval: 10ms\n    timeout: 10ms\n',
     );
@@ -168,6 +166,19 @@ describe('agent end to end', () => {
     expect(result.report!.failureDetail).toContain('app-ready');
     expect(metricPoints(collector.requests[0]!.body, 'bootwatch.boot.time_to_ready')[0]!.sum).toBe(
       600,
+    );
+  });
+
+  it('an agent that starts after the deadline does not invent a probe timeout', async () => {
+    await setup({ launchedAgoSeconds: 700 });
+    const file = configFile(
+      'probes:\n  - name: app-ready\n    type: file\n    path: /run/app/ready\n    interval: 10ms\n    timeout: 10ms\n',
+    );
+    const result = await runAgent(loadAgentConfig({ file, env: env() }), collector.url, runtime());
+    expect(result.report).toMatchObject({ outcome: 'failure', reason: 'agent_error' });
+    expect(result.report!.failureDetail).toBe(
+      "the agent started 1m20s after the boot's deadline: the readiness probes were not tried, " +
+        'so when this boot became ready is unknown',
     );
   });
 
@@ -240,8 +251,42 @@ describe('agent end to end', () => {
       outcome: 'success',
       launchedAt: new Date(boot.kernelBootMs).toISOString(),
     });
-    expect(logs.some((l) => l.includes('reporting without IMDS'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('not observed: IMDS (BW_IMDS_DISABLED'))).toBe(true);
     expect(collector.requests[0]!.headers[IdentityHeader.document]).toBeUndefined();
+  });
+  it('probes that pass at once, long after cloud-init finished, are reported as an upper bound', async () => {
+    await setup();
+    await boot.writeFile('/run/app/ready', '');
+    const file = configFile(
+      'probes:\n  - name: app-ready\n    type: file\n    path: /run/app/ready\n',
+    );
+    const result = await runAgent(loadAgentConfig({ file, env: env() }), collector.url, runtime());
+    // The agent cannot know whether the app was ready before it first looked (60 s after launch).
+    expect(result.report).toMatchObject({ outcome: 'success', timeToReadySeconds: 60 });
+    expect(logs).toContain(
+      'every probe passed at its first attempt, 20s after cloud-init finished: the boot may have ' +
+        'been ready earlier (its time to ready is an upper bound)',
+    );
+  });
+
+  it('a report the collector refused is kept in rejected/ and not sent by a restarted agent', async () => {
+    await setup();
+    collector.script({
+      status: 200,
+      body: '{"partialSuccess":{"rejectedDataPoints":"11","errorMessage":"boot rejected"}}',
+    });
+    const config = loadAgentConfig({ env: env() });
+    const first = await runAgent(config, collector.url, runtime());
+    expect(first.action).toBe('rejected');
+    expect(first.delivery.rejected).toEqual([boot.bootId]);
+    const kept = JSON.parse(
+      readFileSync(join(work, 'spool', 'rejected', `${boot.bootId}.json`), 'utf8'),
+    );
+    expect(kept.rejection).toMatchObject({ message: 'boot rejected', rejectedDataPoints: 11 });
+
+    const second = await runAgent(config, collector.url, runtime());
+    expect(second.action).toBe('rejected');
+    expect(collector.requests).toHaveLength(1);
   });
 });
 
@@ -261,6 +306,23 @@ describe('bootwatch agent (CLI)', () => {
     expect(metricPoints(body, 'bootwatch.boot.time_to_ready')).toHaveLength(1);
     expect(collector.requests).toHaveLength(0);
     expect(() => readFileSync(join(work, 'spool', 'pending', `${boot.bootId}.json`))).toThrow();
+  });
+
+  it('exits 65 when the collector refused the report, with its message as an error', async () => {
+    await setup();
+    collector.script({
+      status: 200,
+      body: '{"partialSuccess":{"rejectedDataPoints":"11","errorMessage":"host.image.id (amiId): Expected required property"}}',
+    });
+    const err = await run(process.execPath, [...cli], { env: { ...process.env, ...env() } }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(65);
+    expect(err?.stderr).toMatch(
+      /bootwatch-agent: error: BW_REPORT_REJECTED: the collector refused the report of boot \S+: 11 of \d+ data points rejected: host\.image\.id \(amiId\): Expected required property/,
+    );
+    expect(err?.stderr).not.toContain('reported (');
   });
 
   it('an invalid config stops the agent with a message naming the field', async () => {

@@ -35,8 +35,9 @@ function cleanBoot(): BootObservation {
       errors: [],
     },
     failedUnits: [],
-    probes: { allPassed: true, readyAtMs: t('12:01:04'), failing: [] },
+    probes: { configured: 1, tried: true, allPassed: true, readyAtMs: t('12:01:04'), failing: [] },
     deadlineMs: 600_000,
+    lookedAtMs: t('12:00:30'),
     nowMs: t('12:01:05'),
   };
 }
@@ -89,7 +90,13 @@ describe('judgeBoot', () => {
 
   it('probes still failing at the deadline give probe_timeout at launch + deadline', () => {
     const o = cleanBoot();
-    o.probes = { allPassed: false, readyAtMs: null, failing: ['http-app: status 503'] };
+    o.probes = {
+      configured: 1,
+      tried: true,
+      allPassed: false,
+      readyAtMs: null,
+      failing: ['http-app: status 503'],
+    };
     o.nowMs = t('12:10:00');
     const r = judgeBoot(o);
     expect(r).toMatchObject({
@@ -143,6 +150,76 @@ describe('judgeBoot', () => {
     expect(judgeBoot(o).launchedAt).toBe('2026-11-25T12:00:21.000Z');
   });
 
+  describe('what the agent can know when it looks late', () => {
+    const noProbes = { configured: 0, tried: false, allPassed: true, readyAtMs: null, failing: [] };
+
+    it('without probes, ready is when cloud-init finished, not when the agent looked', () => {
+      const o = cleanBoot();
+      o.probes = { ...noProbes };
+      // Started (or restarted by systemd) 20 s after modules-final finished.
+      o.lookedAtMs = t('12:01:12');
+      o.nowMs = t('12:01:13');
+      const r = judgeBoot(o);
+      expect(r).toMatchObject({ outcome: 'success', reason: 'none', timeToReadySeconds: 52 });
+      expect(r.phases.probe_wait).toBeUndefined();
+    });
+
+    it("cloud-init's record judges the boot however late the agent reads it", () => {
+      const o = cleanBoot();
+      o.probes = { ...noProbes };
+      o.lookedAtMs = t('15:00:00');
+      o.nowMs = t('15:00:01');
+      expect(judgeBoot(o)).toMatchObject({ outcome: 'success', timeToReadySeconds: 52 });
+      o.cloudInit.finishedAtMs = t('12:10:30');
+      expect(judgeBoot(o)).toMatchObject({
+        reason: 'probe_timeout',
+        timeToReadySeconds: 600,
+        failureDetail: 'cloud-init finished only after the deadline',
+      });
+    });
+
+    it('with nothing to wait for, the boot was ready at the latest when the agent looked', () => {
+      const o = cleanBoot();
+      o.probes = { ...noProbes };
+      o.cloudInit = { state: 'not_installed', stages: [], finishedAtMs: null, errors: [] };
+      o.lookedAtMs = t('12:00:40');
+      expect(judgeBoot(o)).toMatchObject({ outcome: 'success', timeToReadySeconds: 40 });
+    });
+
+    it('with nothing to wait for and a first look after the deadline, it says so: no timeout', () => {
+      const o = cleanBoot();
+      o.probes = { ...noProbes };
+      o.cloudInit = { state: 'not_installed', stages: [], finishedAtMs: null, errors: [] };
+      o.lookedAtMs = t('12:15:00');
+      o.nowMs = t('12:15:01');
+      const r = judgeBoot(o);
+      expect(r).toMatchObject({ outcome: 'failure', reason: 'agent_error' });
+      expect(r.failureDetail).toBe(
+        'nothing tells when this boot became ready (cloud-init not installed, no readiness probes), ' +
+          "and the agent first looked 5m after the boot's deadline",
+      );
+    });
+
+    it('probes the agent started too late to try are not a probe timeout', () => {
+      const o = cleanBoot();
+      o.probes = { configured: 1, tried: false, allPassed: false, readyAtMs: null, failing: [] };
+      o.lookedAtMs = t('12:11:40');
+      o.nowMs = t('12:11:41');
+      const r = judgeBoot(o);
+      expect(r).toMatchObject({ outcome: 'failure', reason: 'agent_error' });
+      expect(r.failureDetail).toContain("started 1m40s after the boot's deadline");
+    });
+
+    it('cloud-init seen still running after the deadline was running at the deadline', () => {
+      const o = cleanBoot();
+      o.cloudInit.state = 'running';
+      o.cloudInit.finishedAtMs = null;
+      o.probes = { ...noProbes };
+      o.lookedAtMs = t('12:20:00');
+      expect(judgeBoot(o)).toMatchObject({ reason: 'probe_timeout', timeToReadySeconds: 600 });
+    });
+  });
+
   it('always yields a valid report with time to ready within [0, deadline] for failures', () => {
     fc.assert(
       fc.property(
@@ -150,16 +227,21 @@ describe('judgeBoot', () => {
         fc.integer({ min: 0, max: 1200_000 }),
         fc.boolean(),
         fc.constantFrom('done', 'error', 'running', 'not_installed', 'disabled' as const),
-        (probeAt, ciFinish, passed, state) => {
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 1200_000 }),
+        (probeAt, ciFinish, passed, state, configured, lookedAt) => {
           const o = cleanBoot();
           o.cloudInit.state = state;
           o.cloudInit.finishedAtMs = t('12:00:21') + ciFinish;
           o.probes = {
+            configured,
+            tried: configured > 0 && lookedAt <= 579_000,
             allPassed: passed,
             readyAtMs: passed ? t('12:00:21') + probeAt : null,
             failing: [],
           };
-          o.nowMs = t('12:00:21') + Math.max(probeAt, ciFinish);
+          o.lookedAtMs = t('12:00:21') + lookedAt;
+          o.nowMs = t('12:00:21') + Math.max(probeAt, ciFinish, lookedAt);
           const r = judgeBoot(o);
           expect(bootReportProblems(r)).toEqual([]);
           expect(r.timeToReadySeconds).toBeGreaterThanOrEqual(0);

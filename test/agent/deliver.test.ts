@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { deliverPending, type DeliveryOptions } from '../../agent/deliver.js';
 import { bootResourceAttributes } from '../../agent/otlp-report.js';
 import { Spool, type SpoolEntry } from '../../agent/spool.js';
 import type { BootReport } from '../../shared/boot-report.js';
-import { systemClock } from '../../shared/clock.js';
+import { ManualClock, systemClock } from '../../shared/clock.js';
 import { IdentityHeader } from '../../shared/conventions.js';
 import {
   metricPoints,
@@ -58,7 +58,7 @@ function options(over: Partial<DeliveryOptions> = {}): DeliveryOptions {
     budgetMs: 10_000,
     clock: systemClock,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    log: (m) => logs.push(m),
+    log: (m, level) => logs.push(level ? `${level}: ${m}` : m),
     ...over,
   };
 }
@@ -79,7 +79,7 @@ describe('deliverPending', () => {
     spool.put(entry());
     expect(spool.hasPending('b1d2c3')).toBe(true);
     const out = await deliverPending(spool, options());
-    expect(out).toEqual({ sent: ['b1d2c3'], left: [] });
+    expect(out).toEqual({ sent: ['b1d2c3'], left: [], rejected: [] });
     expect(spool.hasPending('b1d2c3')).toBe(false);
     expect(spool.isSent('b1d2c3')).toBe(true);
 
@@ -119,18 +119,114 @@ describe('deliverPending', () => {
     spool.put(entry());
     await collector.close();
     const out = await deliverPending(spool, options({ budgetMs: 300, timeoutMs: 200 }));
-    expect(out).toEqual({ sent: [], left: ['b1d2c3'] });
+    expect(out).toEqual({ sent: [], left: ['b1d2c3'], rejected: [] });
     expect(spool.hasPending('b1d2c3')).toBe(true);
     expect(spool.isSent('b1d2c3')).toBe(false);
   });
 
-  it('does not retry a 400 in the same run and keeps the report', async () => {
+  it('keeps a report the collector answered 400 in rejected/ and does not send it again', async () => {
     const spool = new Spool(dir);
     spool.put(entry());
-    collector.script({ status: 400 });
+    collector.script({
+      status: 400,
+      body: '{"code":3,"message":"metric bootwatch.boot.outcome: not a sum"}',
+    });
     const out = await deliverPending(spool, options());
-    expect(out.left).toEqual(['b1d2c3']);
+    expect(out).toEqual({ sent: [], left: [], rejected: ['b1d2c3'] });
     expect(collector.requests.length).toBe(1);
+    expect(spool.isRejected('b1d2c3')).toBe(true);
+    const kept = JSON.parse(readFileSync(join(dir, 'rejected', 'b1d2c3.json'), 'utf8'));
+    expect(kept.rejection).toMatchObject({
+      status: 400,
+      message: 'HTTP 400 Bad Request: metric bootwatch.boot.outcome: not a sum',
+    });
+    expect(await deliverPending(spool, options())).toEqual({ sent: [], left: [], rejected: [] });
+    expect(collector.requests.length).toBe(1);
+  });
+
+  describe('a 2xx with a partial success', () => {
+    // What the collector answers when it cannot key a boot (the report of an agent without IMDS).
+    const rejectAll = JSON.stringify({
+      partialSuccess: {
+        rejectedDataPoints: '4',
+        errorMessage:
+          'boot report of instance i-0abc (boot b1d2c3) rejected (4 data points): host.image.id ' +
+          '(amiId): Expected required property; cloud.region (region): Expected required property',
+      },
+    });
+
+    it('that rejected the boot: the report is kept in rejected/, logged as an error, not acknowledged', async () => {
+      const spool = new Spool(dir);
+      spool.put(entry());
+      collector.script({ status: 200, body: rejectAll });
+      const out = await deliverPending(spool, options());
+      expect(out).toEqual({ sent: [], left: [], rejected: ['b1d2c3'] });
+      expect(spool.isSent('b1d2c3')).toBe(false);
+      expect(spool.hasPending('b1d2c3')).toBe(false);
+      const kept = JSON.parse(readFileSync(join(dir, 'rejected', 'b1d2c3.json'), 'utf8'));
+      expect(kept.report).toEqual(report);
+      expect(kept.identity).toEqual(entry().identity);
+      expect(kept.rejection).toMatchObject({ rejectedDataPoints: 4, sentDataPoints: 4 });
+      expect(kept.rejection.message).toContain('host.image.id (amiId): Expected required property');
+      const errors = logs.filter((l) => l.startsWith('error: BW_REPORT_REJECTED'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('4 of 4 data points rejected: boot report of instance i-0abc');
+      expect(logs.some((l) => l.includes('reported ('))).toBe(false);
+
+      // Never resent blindly: the next run has nothing to send.
+      expect(await deliverPending(spool, options())).toEqual({ sent: [], left: [], rejected: [] });
+      expect(collector.requests).toHaveLength(1);
+    });
+
+    it('that dropped only a phase point: the boot is kept, with a warning', async () => {
+      const spool = new Spool(dir);
+      spool.put(entry());
+      const answer = {
+        rejectedDataPoints: 1,
+        errorMessage: 'phase probe_wait: 1e308 s is out of range',
+      };
+      collector.script({ status: 200, body: JSON.stringify({ partialSuccess: answer }) });
+      const out = await deliverPending(spool, options());
+      expect(out).toEqual({ sent: ['b1d2c3'], left: [], rejected: [] });
+      expect(spool.isSent('b1d2c3')).toBe(true);
+      expect(existsSync(join(dir, 'rejected'))).toBe(false);
+      expect(logs.some((l) => l.startsWith('warning:') && l.includes('1e308 s'))).toBe(true);
+    });
+  });
+
+  it('retries a refused connection in-process until the collector comes up, 60 s later', async () => {
+    // The clock is simulated: each backoff sleep moves it, and the real loopback collector starts
+    // listening once 60 simulated seconds have passed. Until then its port refuses connections.
+    await collector.close();
+    collector = await startFakeCollector({ deferListen: true });
+    const clock = new ManualClock(Date.parse('2026-11-25T12:00:00Z'));
+    const start = clock.now();
+    const sleeps: number[] = [];
+    const spool = new Spool(dir);
+    spool.put(entry());
+    const out = await deliverPending(
+      spool,
+      options({
+        collectorUrl: collector.url,
+        // Short enough that the exporter gives up on its own retries at once: this loop retries.
+        timeoutMs: 300,
+        initialBackoffMs: 1000,
+        maxBackoffMs: 60_000,
+        budgetMs: 3_600_000,
+        maxAttempts: 0,
+        clock,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock.advance(ms);
+          if (clock.now() - start >= 60_000) await collector.listen();
+        },
+      }),
+    );
+    expect(out).toEqual({ sent: ['b1d2c3'], left: [], rejected: [] });
+    expect(collector.requests).toHaveLength(1);
+    expect(clock.now() - start).toBeGreaterThanOrEqual(60_000);
+    expect(sleeps.length).toBeGreaterThan(3);
+    expect(logs.filter((l) => l.includes('ECONNREFUSED')).length).toBe(sleeps.length);
   });
 
   it('moves an unreadable spool file aside instead of losing or resending garbage', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { backoffDelayMs } from '../../agent/backoff.js';
 import {
-  backoffDelayMs,
   createImdsClient,
   type ImdsClient,
   type ImdsClientOptions,

@@ -142,7 +142,7 @@ describe('runInstance', () => {
   });
 
   it('a collector that refuses leaves the report in the spool and says why', async () => {
-    collector.script(...Array.from({ length: 5 }, () => ({ status: 400 })));
+    collector.script(...Array.from({ length: 5 }, () => ({ status: 401 })));
     const result = await runInstance(plan({ instanceId: 'i-0badc0de000000008' }), ctx);
     expect(result.action).toBe('left_in_spool');
     expect(result.problem).toContain('not acknowledged');

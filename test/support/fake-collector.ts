@@ -1,5 +1,7 @@
 // A fake collector on 127.0.0.1 that captures what agents send to /v1/metrics: the decoded OTLP
-// JSON body and the headers. Tests script its answers (a status per request) to exercise retries.
+// JSON body and the headers. Tests script its answers (a status and optionally a body, per
+// request) to exercise retries and partial successes, and can keep it from listening until told
+// (a collector that is down: connections are refused on its port).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,17 +11,29 @@ export interface CapturedRequest {
   body: unknown;
 }
 
+export interface ScriptedAnswer {
+  status: number;
+  /** Retry-After, seconds. */
+  retryAfter?: number;
+  /** The JSON body; default `{}` for a 2xx, a google.rpc.Status for an error. */
+  body?: string;
+}
+
 export interface FakeCollector {
   url: string;
   requests: CapturedRequest[];
-  /** Answers for the next requests, in order (status, optional Retry-After seconds); then 200. */
-  script(...answers: { status: number; retryAfter?: number }[]): void;
+  /** Answers for the next requests, in order; then 200. */
+  script(...answers: ScriptedAnswer[]): void;
+  /** Starts listening on the collector's port (after `deferListen`); idempotent. */
+  listen(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startFakeCollector(): Promise<FakeCollector> {
+export async function startFakeCollector(
+  options: { deferListen?: boolean } = {},
+): Promise<FakeCollector> {
   const requests: CapturedRequest[] = [];
-  const answers: { status: number; retryAfter?: number }[] = [];
+  const answers: ScriptedAnswer[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -37,17 +51,32 @@ export async function startFakeCollector(): Promise<FakeCollector> {
       if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
       res
         .writeHead(answer.status, headers)
-        .end(answer.status < 300 ? '{}' : '{"code":14,"message":"unavailable"}');
+        .end(answer.body ?? (answer.status < 300 ? '{}' : '{"code":14,"message":"unavailable"}'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listenOn = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject).listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // Deferred: take a free port and let it go, so that connections are refused until listen().
+  await listenOn(0);
   const { port } = server.address() as AddressInfo;
+  let listening: Promise<void> | null = Promise.resolve();
+  if (options.deferListen) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    listening = null;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     script: (...a) => void answers.push(...a),
+    listen: () => (listening ??= listenOn(port)),
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

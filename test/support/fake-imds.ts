@@ -2,8 +2,21 @@
 // import from test/); this re-exports it for the tests. The loader of the amazon-ec2-metadata-mock
 // fixture stays here, beside the fixture it reads.
 import { readFileSync } from 'node:fs';
+import type { FakeInstanceIdentity } from '../../simulator/fake-imds.js';
 
 export * from '../../simulator/fake-imds.js';
+
+/** One instance for the agent's tests: launched 2026-11-25 12:00:00, in an Auto Scaling group. */
+export const ExampleIdentity: FakeInstanceIdentity = {
+  instanceId: 'i-0123456789abcdef0',
+  imageId: 'ami-0fedcba9876543210',
+  region: 'eu-west-1',
+  availabilityZone: 'eu-west-1b',
+  accountId: '123456789012',
+  instanceType: 'm7i.large',
+  pendingTime: '2026-11-25T12:00:00Z',
+  tags: { 'aws:autoscaling:groupName': 'web-asg', 'bootwatch:ami-version': '2026.11.1' },
+};
 
 export const AemmFixturePath = new URL(
   '../fixtures/real/imds/aemm-metadata-default-values.json',
