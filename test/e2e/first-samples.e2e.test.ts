@@ -124,8 +124,9 @@ describe.skipIf(prometheusTool.skip)('first samples end to end', () => {
           `${prom.name}: boot acknowledged -> first sample counting it: ` +
             `${delays.map((d) => `${(d / 1000).toFixed(2)} s`).join(', ')} (scrape interval 1 s)`,
         );
-        // One interval for this server to sample 0, one for its partner, a little jitter.
-        for (const d of delays) expect(d).toBeLessThan(3_500);
+        // One interval for this server to sample 0, one for its partner, and room for a loaded
+        // machine (the figure printed above is the measure).
+        for (const d of delays) expect(d).toBeLessThan(5_000);
       }
     },
   );
