@@ -8,6 +8,16 @@
 // Wilson bound asks that, with confidence given by z, the true error ratio over the evidence
 // window be above r. The alert's value is the long-window burn rate.
 //
+// Hysteresis: a burn alert keeps firing for one short window after its condition last held
+// (keep_firing_for), so that it does not resolve and fire again while the failures go on. At
+// sparse traffic the condition comes and goes with each boot: the 1h/5m tier holds only while a
+// failure is in the last 5 minutes, a 6h/30m ratio of 1 slow boot in 3 drops below 0.3 with the next
+// fast one and rises with the next slow one. Example, failures at 10:00, 10:07 and 10:13: without it,
+// the 1h/5m page fires at 10:00, resolves at 10:05, fires at 10:07, resolves at 10:12, fires at
+// 10:13; with it, it fires at 10:00 and resolves at 10:23 (10:18, when 10:13 leaves the short
+// window, plus 5 minutes). The first page is not delayed; a resolution comes one short window
+// later. The collector's Alertmanager push keeps alerts alike (collector/slo/alert-tracker.ts).
+//
 // No data: every recorded series exists only where events > 0, so a group without boots has no
 // ratio and no alert. Only a Prometheus that scrapes no collector at all says so (BootwatchNoData):
 // a quiet fleet is not an incident, a blind one is.
@@ -19,6 +29,11 @@ import { promNumber, sloSeries, tierWindow } from './recording-rules.js';
 import { AlertName, RecordName, Severity } from './rule-names.js';
 import type { AlertingRule } from './rule-file.js';
 import { scaledRange, tierEvidenceWindow } from './rule-windows.js';
+
+/** How long a burn alert keeps firing after its condition stopped holding: the short window. */
+export function keepFiringForMs(tier: Pick<AlertTier, 'shortWindowMs'>): number {
+  return tier.shortWindowMs;
+}
 
 /** How long Prometheus must see no collector before BootwatchNoData fires (nominal). */
 export const NoDataForMs = 15 * 60_000;
@@ -63,6 +78,7 @@ export function burnAlert(
   return {
     alert: AlertName.budgetBurn,
     expr,
+    keepFiringFor: scaledRange(keepFiringForMs(tier), timeScale),
     labels: { severity: tier.severity, slo: slo.name, window: tierWindow(tier) },
     annotations: burnAnnotations(slo, tier, links, timeScale),
   };

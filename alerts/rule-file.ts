@@ -14,6 +14,8 @@ export interface AlertingRule {
   expr: string;
   /** Prometheus duration, e.g. `15m`. */
   for?: string;
+  /** How long the alert keeps firing once its expression stops returning it (Prometheus 2.42+). */
+  keepFiringFor?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
@@ -50,6 +52,7 @@ function ordered(rule: Rule): Record<string, unknown> {
     alert: rule.alert,
     expr: rule.expr,
     ...(rule.for ? { for: rule.for } : {}),
+    ...(rule.keepFiringFor ? { keep_firing_for: rule.keepFiringFor } : {}),
     labels: rule.labels,
     annotations: rule.annotations,
   };

@@ -76,7 +76,8 @@ export async function runCollector(
   if (alertmanagerUrl) {
     const pusher = new AlertmanagerPusher({
       url: alertmanagerUrl,
-      clock,
+      // Alertmanager runs on real time, even while this collector's clock is simulated (the demo).
+      clock: systemClock,
       generatorUrl: `${url}/api/v1/slos`,
       log: server.log,
     });

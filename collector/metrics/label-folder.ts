@@ -20,6 +20,7 @@ export class LabelFolder {
   private readonly folded = new Set<string>();
   /** The value of the last touch(): touching it again changes nothing (the write path's case). */
   private last: string | undefined;
+  private evicted = 0;
 
   constructor(
     private readonly cap: number,
@@ -54,6 +55,7 @@ export class LabelFolder {
       if (oldest !== undefined) {
         this.admitted.delete(oldest);
         this.folded.add(oldest);
+        this.evicted += 1;
       }
     }
     this.admitted.set(value, true);
@@ -62,6 +64,14 @@ export class LabelFolder {
   /** The exported label value. */
   fold(value: string): string {
     return this.admitted.has(value) || this.keep.has(value) ? value : OtherLabelValue;
+  }
+
+  /**
+   * How many values have been folded since the seed: the only way the fold of a value already
+   * written changes (admitting a new value folds nothing that was written before).
+   */
+  get evictions(): number {
+    return this.evicted;
   }
 
   /** The values exported as themselves, least recently written first. */

@@ -1,6 +1,11 @@
 // /metrics: a prom-client Registry of the collector's own (never the global one, so that two
 // collectors in one process, as in tests, do not share series). Counters and histograms come from
 // CounterSeries; the coverage gauges ask the store at scrape time; plus Node's process metrics.
+// A Prometheus scrape is rendered with the counters as that scrape may see them (held first
+// increments left out: counter-series.ts); the scrape's number reaches the metrics' get() through
+// an AsyncLocalStorage, since prom-client calls get() with no argument, and two scrapes (an HA
+// pair) may render at once.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { PromMetric } from '../../shared/conventions.js';
 import type { CounterDelta } from '../store/store.js';
@@ -25,6 +30,11 @@ export interface CollectorMetrics {
   apply(deltas: readonly CounterDelta[]): void;
   /** Counts OTLP data points a partial success rejected. */
   countRejected(dataPoints: number): void;
+  /**
+   * The exposition text. `scraper`: the Prometheus scraping (scrapers.ts, scraperOf), or null for
+   * any other reader, which is shown every increment at once.
+   */
+  render(scraper: string | null, nowMs: number): Promise<string>;
 }
 
 export interface MetricsOptions {
@@ -47,8 +57,16 @@ export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics
   });
 
   // Every family is registered up front so that HELP/TYPE are there before the first boot.
-  for (const family of Families) registry.registerMetric(persistedMetric(family, series));
+  const scrapes = new AsyncLocalStorage<number>();
+  for (const family of Families) registry.registerMetric(persistedMetric(family, series, scrapes));
   const apply = (deltas: readonly CounterDelta[]) => series.apply(deltas);
+  const render = async (scraper: string | null, nowMs: number): Promise<string> => {
+    if (scraper === null) return registry.metrics();
+    const scrape = series.beginScrape(scraper, nowMs);
+    const text = await scrapes.run(scrape, () => registry.metrics());
+    series.scraped(scraper, scrape);
+    return text;
+  };
 
   let last: Coverage = { running: 0, heartbeating: 0 };
   let pending: Promise<Coverage> | null = null;
@@ -93,7 +111,7 @@ export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics
     // siblings (nodejs_active_handles{type=...}) carry the same numbers by type.
     for (const name of LintFailingDefaults) registry.removeSingleMetric(name);
   }
-  return { registry, series, apply, countRejected: (n) => rejected.inc(n) };
+  return { registry, series, apply, render, countRejected: (n) => rejected.inc(n) };
 }
 
 /**
@@ -101,7 +119,11 @@ export function buildCollectorMetrics(options: MetricsOptions): CollectorMetrics
  * only be moved by inc()/observe(), not set to a stored bucket count; the Registry only needs
  * name, help, type, aggregator and get(), so this object is registered in their place.
  */
-function persistedMetric(family: Family, series: CounterSeries): Metric {
+function persistedMetric(
+  family: Family,
+  series: CounterSeries,
+  scrapes: AsyncLocalStorage<number>,
+): Metric {
   const metric = {
     name: family.name,
     help: family.help,
@@ -112,7 +134,7 @@ function persistedMetric(family: Family, series: CounterSeries): Metric {
       help: family.help,
       type: family.type,
       aggregator: 'sum' as const,
-      values: series.exported(family),
+      values: series.exported(family, scrapes.getStore()),
     }),
     // Registry.resetMetrics() calls reset(); persisted counts are not the registry's to reset.
     reset: () => undefined,

@@ -3,7 +3,14 @@
 // One alert per firing tier, labelled like the generated Prometheus rules' alerts: alertname,
 // severity, slo, window (the tier's windows, `1h/5m`) and the SLO's group labels; plus ami_version and
 // asg, from the group's failing boots, when the SLO does not group by them (routing needs them).
-import { formatDuration } from '../../shared/duration.js';
+//
+// Hysteresis, as the generated rules' keep_firing_for (keepFiringForMs in alerts/alerting-rules.ts;
+// test/alerts/engine-agreement.test.ts holds the two to the same timeline): an alert whose tier
+// stops firing keeps firing, with its last annotations, until the tier has not fired for one short
+// window; it resolves at the first evaluation at or past that, or fires on if the tier fires again
+// before. Example, 1h/5m tier firing at 10:00, not at 10:05 and 10:06, again at 10:07: one alert,
+// from 10:00 on. Not firing from 10:12 on: it resolves at 10:17.
+import { formatDuration, parseDurationMs } from '../../shared/duration.js';
 import type { GroupStatus, SloReport, SloStatus, TierStatus } from './report.js';
 
 /** The generated rules' alert name (AlertName.budgetBurn in alerts/rule-names.ts; a test checks). */
@@ -18,6 +25,13 @@ export interface AlertInstance {
   startsAtMs: number;
 }
 
+interface Tracked extends AlertInstance {
+  /** How long it keeps firing once its tier stopped: the tier's short window. */
+  keepMs: number;
+  /** The first evaluation at which its tier did not fire; null while it fires. */
+  quietSinceMs: number | null;
+}
+
 export interface ResolvedAlert extends AlertInstance {
   endsAtMs: number;
 }
@@ -29,11 +43,11 @@ export interface AlertChanges {
 }
 
 export class AlertTracker {
-  private active = new Map<string, AlertInstance>();
+  private active = new Map<string, Tracked>();
 
   update(report: SloReport): AlertChanges {
     const now = report.evaluatedAtMs;
-    const next = new Map<string, AlertInstance>();
+    const next = new Map<string, Tracked>();
     const started: AlertInstance[] = [];
     for (const slo of report.slos) {
       for (const group of slo.groups) {
@@ -44,20 +58,35 @@ export class AlertTracker {
           if (next.has(key)) continue;
           const annotations = annotate(slo, group, tier);
           const seen = this.active.get(key);
-          const alert = seen
-            ? { ...seen, annotations }
-            : { key, labels: labelsOf(slo, group, tier), annotations, startsAtMs: now };
-          if (!seen) started.push(alert);
+          const alert: Tracked = seen
+            ? { ...seen, annotations, quietSinceMs: null }
+            : {
+                key,
+                labels: labelsOf(slo, group, tier),
+                annotations,
+                startsAtMs: now,
+                keepMs: parseDurationMs(tier.shortWindow, 'shortWindow'),
+                quietSinceMs: null,
+              };
+          if (!seen) started.push(instance(alert));
           next.set(key, alert);
         }
       }
     }
-    const resolved = [...this.active.values()]
-      .filter((a) => !next.has(a.key))
-      .map((a) => ({ ...a, endsAtMs: now }));
+    const resolved: ResolvedAlert[] = [];
+    for (const a of this.active.values()) {
+      if (next.has(a.key)) continue;
+      const quietSinceMs = a.quietSinceMs ?? now;
+      if (now - quietSinceMs < a.keepMs) next.set(a.key, { ...a, quietSinceMs });
+      else resolved.push({ ...instance(a), endsAtMs: now });
+    }
     this.active = next;
-    return { firing: [...next.values()], started, resolved };
+    return { firing: [...next.values()].map(instance), started, resolved };
   }
+}
+
+function instance(a: Tracked): AlertInstance {
+  return { key: a.key, labels: a.labels, annotations: a.annotations, startsAtMs: a.startsAtMs };
 }
 
 function labelsOf(slo: SloStatus, group: GroupStatus, tier: TierStatus): Record<string, string> {

@@ -4,6 +4,15 @@
 // dead collector's alerts end on their own) and sends a resolved alert once with its endsAt.
 // Configured by BOOTWATCH_ALERTMANAGER_URL. A failed push is logged once per failure streak and
 // retried at the next evaluation; it never fails an evaluation.
+//
+// Only the present is pushed: the alerts firing at a current evaluation, and the resolution of an
+// alert this process pushed as firing. An alert that started and resolved between two pushes never
+// reached Alertmanager and is not sent; nor is anything from an evaluation made long before now
+// (more than a resend interval): a collector catching up on compressed time, as the demo's
+// simulated rollout, evaluates hours of the past in seconds, and Alertmanager, which judges
+// startsAt and endsAt by its own clock, would take that history for a stream of alerts already
+// resolved and hold the real page back behind it. Once the evaluations are current, the alerts
+// firing then are pushed at once, with the time they started.
 import type { Clock } from '../../shared/clock.js';
 import { errorMessage } from '../../shared/errors.js';
 import { AlertTracker, type AlertInstance } from './alert-tracker.js';
@@ -21,6 +30,10 @@ export interface PostableAlert {
 export interface AlertmanagerOptions {
   /** Alertmanager's base URL, e.g. http://alertmanager:9093. */
   url: string;
+  /**
+   * Alertmanager's time: the real clock (systemClock), whatever clock the engine runs on. An
+   * evaluation more than a resend interval older than it is history and is not pushed.
+   */
   clock: Clock;
   /** How often firing alerts are resent (Prometheus: 1 minute). */
   resendIntervalMs?: number;
@@ -37,6 +50,8 @@ const ResolvedRetryMs = 3_600_000;
 
 export class AlertmanagerPusher {
   private readonly tracker = new AlertTracker();
+  /** Keys of the alerts sent as firing and not yet resolved. */
+  private readonly pushed = new Set<string>();
   private pendingResolved: PostableAlert[] = [];
   private lastSentMs = Number.NEGATIVE_INFINITY;
   private failing = false;
@@ -46,22 +61,30 @@ export class AlertmanagerPusher {
     this.resendMs = o.resendIntervalMs ?? 60_000;
   }
 
-  /** Feed every evaluation's report; pushes when something started or resolved, or to resend. */
+  /** Feed every evaluation's report; pushes what started or resolved, or resends what fires. */
   async onReport(report: SloReport): Promise<void> {
     const now = this.o.clock.now();
     const changes = this.tracker.update(report);
-    this.pendingResolved.push(...changes.resolved.map((a) => this.postable(a, a.endsAtMs)));
+    for (const a of changes.resolved) {
+      if (this.pushed.delete(a.key)) this.pendingResolved.push(this.postable(a, a.endsAtMs));
+    }
     this.pendingResolved = this.pendingResolved.filter(
       (a) => now - Date.parse(a.endsAt) < ResolvedRetryMs,
     );
+    const current = now - report.evaluatedAtMs <= this.resendMs;
+    const firing = current ? changes.firing : [];
     const due =
-      changes.started.length > 0 ||
+      firing.some((a) => !this.pushed.has(a.key)) ||
       this.pendingResolved.length > 0 ||
-      (changes.firing.length > 0 && now - this.lastSentMs >= this.resendMs);
+      (firing.length > 0 && now - this.lastSentMs >= this.resendMs);
     if (!due) return;
+    // Sent (or tried: a request that timed out may have arrived), so its resolution will be too.
+    for (const a of firing) this.pushed.add(a.key);
     // A firing alert is valid for 4 resend intervals, as Prometheus does.
-    const firing = changes.firing.map((a) => this.postable(a, now + 4 * this.resendMs));
-    const body = [...firing, ...this.pendingResolved];
+    const body = [
+      ...firing.map((a) => this.postable(a, now + 4 * this.resendMs)),
+      ...this.pendingResolved,
+    ];
     try {
       await this.post(body);
       this.lastSentMs = now;

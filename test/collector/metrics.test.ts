@@ -5,6 +5,7 @@ import { CounterSeries } from '../../collector/metrics/counter-series.js';
 import { Families } from '../../collector/metrics/families.js';
 import { LabelFolder } from '../../collector/metrics/label-folder.js';
 import { buildCollectorMetrics } from '../../collector/metrics/registry.js';
+import { scraperOf } from '../../collector/metrics/scrapers.js';
 import type { StoredBoot } from '../../collector/model.js';
 import { CounterFamilies } from '../../collector/store/counter-families.js';
 import {
@@ -257,6 +258,29 @@ describe('the /metrics registry', () => {
     expect(await lines(after)).toEqual(await lines(before));
   });
 
+  it('renders a Prometheus scrape without the held first boot, any other reader with it', async () => {
+    const coverage = async () => ({ running: 0, heartbeating: 0 });
+    const m = buildCollectorMetrics({ labelCap: 50, coverage, processMetrics: false });
+    await m.render('127.0.0.1 40100', 0);
+    m.apply(bootCounters(boot()));
+    const line = /^bootwatch_boots_total\{[^}]*ami_version="1\.0\.0"[^}]*\} (\d+)$/m;
+    const [scraped, read] = await Promise.all([
+      m.render('127.0.0.1 40100', 15_000),
+      m.render(null, 15_000),
+    ]);
+    expect(line.exec(scraped)?.[1]).toBe('0');
+    expect(line.exec(read)?.[1]).toBe('1');
+    expect(line.exec(await m.render('127.0.0.1 40100', 30_000))?.[1]).toBe('1');
+  });
+
+  it('tells a Prometheus scrape by its timeout header, and scrapers by their connection', () => {
+    const prometheus = { 'x-prometheus-scrape-timeout-seconds': '10' };
+    const a = { remoteAddress: '10.0.0.1', remotePort: 40100 };
+    expect(scraperOf(prometheus, a)).toBe('10.0.0.1 40100');
+    expect(scraperOf(prometheus, { ...a, remotePort: 40102 })).not.toBe(scraperOf(prometheus, a));
+    expect(scraperOf({ 'user-agent': 'curl/8.5.0' }, a)).toBeNull();
+  });
+
   it('keeps the last coverage values when the store does not answer', async () => {
     let fail = false;
     const errors: unknown[] = [];
@@ -275,5 +299,172 @@ describe('the /metrics registry', () => {
     expect(text).toContain('bootwatch_instances_running 4');
     expect(text).toContain('bootwatch_agents_reporting 3');
     expect(errors).toHaveLength(1);
+  });
+});
+
+/** What `scraper` is shown of one family in a scrape at `nowMs`: labels -> value. */
+function scrape(
+  s: CounterSeries,
+  scraper: string,
+  nowMs: number,
+  name: string = PromMetric.bootsTotal,
+): Map<string, number> {
+  const n = s.beginScrape(scraper, nowMs);
+  const values = s.exported(family(name), n);
+  s.scraped(scraper, n);
+  return new Map(values.map((v) => [seriesName(v.metricName, v.labels), v.value]));
+}
+
+/** `name{ami_version,outcome[,le]}`: enough to tell this file's series apart. */
+function seriesName(metric: string, labels: Record<string, string>): string {
+  const le = labels.le === undefined ? '' : `,${labels.le}`;
+  return `${metric}{${labels.ami_version},${labels.outcome ?? ''}${le}}`;
+}
+
+const total = (version: string, outcome = 'success') =>
+  seriesName(PromMetric.bootsTotal, { ami_version: version, outcome });
+
+const Interval = 15_000;
+
+describe('first samples: a new series is shown to Prometheus at 0 before it counts', () => {
+  const oneBoot = (over: Partial<StoredBoot> = {}) => bootsTotal(bootCounters(boot(over)));
+
+  it('shows the first boot of a new series one scrape later; later boots at once', () => {
+    const s = new CounterSeries(10);
+    scrape(s, 'A', 0);
+    s.apply(oneBoot({ amiVersion: '1.4' }));
+    expect(scrape(s, 'A', Interval).get(total('1.4'))).toBe(0);
+    expect(scrape(s, 'A', 2 * Interval).get(total('1.4'))).toBe(1);
+    s.apply(oneBoot({ amiVersion: '1.4', bootId: 'b2' }));
+    expect(scrape(s, 'A', 3 * Interval).get(total('1.4'))).toBe(2);
+  });
+
+  it('shows readers that are not Prometheus every boot at once', () => {
+    const s = new CounterSeries(10);
+    scrape(s, 'A', 0);
+    s.apply(oneBoot({ amiVersion: '1.4' }));
+    const values = s.exported(family(PromMetric.bootsTotal));
+    expect(values.map((v) => [v.labels.ami_version, v.value])).toEqual([['1.4', 1]]);
+    expect(scrape(s, 'A', Interval).get(total('1.4'))).toBe(0);
+  });
+
+  it('holds a new series until both servers of an HA pair have been shown it', () => {
+    const s = new CounterSeries(10);
+    scrape(s, 'A', 0);
+    scrape(s, 'B', 5_000);
+    s.apply(oneBoot({ amiVersion: '1.4' }));
+    expect(scrape(s, 'A', Interval).get(total('1.4'))).toBe(0);
+    expect(scrape(s, 'B', 5_000 + Interval).get(total('1.4'))).toBe(0);
+    expect(scrape(s, 'A', 2 * Interval).get(total('1.4'))).toBe(1);
+    expect(scrape(s, 'B', 5_000 + 2 * Interval).get(total('1.4'))).toBe(1);
+  });
+
+  it('stops waiting for a scraper that missed three of its intervals', () => {
+    const s = new CounterSeries(10);
+    for (const at of [0, Interval]) {
+      scrape(s, 'A', at);
+      scrape(s, 'B', at);
+    }
+    s.apply(oneBoot({ amiVersion: '1.4' }));
+    // B is gone: its last scrape was at 15 s, with a 15 s interval it is given until 60 s.
+    expect(scrape(s, 'A', 2 * Interval).get(total('1.4'))).toBe(0);
+    expect(scrape(s, 'A', 4 * Interval).get(total('1.4'))).toBe(0);
+    expect(scrape(s, 'A', 5 * Interval).get(total('1.4'))).toBe(1);
+  });
+
+  it('counts a scrape that failed as not shown', () => {
+    const s = new CounterSeries(10);
+    scrape(s, 'A', 0);
+    s.apply(oneBoot({ amiVersion: '1.4' }));
+    s.beginScrape('A', Interval); // rendered, never answered
+    expect(scrape(s, 'A', 2 * Interval).get(total('1.4'))).toBe(0);
+    expect(scrape(s, 'A', 3 * Interval).get(total('1.4'))).toBe(1);
+  });
+
+  it('does not hold series seeded from the store: after a restart they are not new', () => {
+    const s = new CounterSeries(10);
+    const stored = mergeCounterDeltas([...oneBoot(), ...oneBoot({ bootId: 'b2' })]);
+    s.seed(stored, {});
+    expect(scrape(s, 'A', 0).get(total('1.0.0'))).toBe(2);
+    s.apply(oneBoot({ bootId: 'b3' }));
+    expect(scrape(s, 'A', Interval).get(total('1.0.0'))).toBe(3);
+  });
+
+  it('holds a new failure series of a known version, histogram buckets included', () => {
+    const s = new CounterSeries(10);
+    s.apply(bootCounters(boot({ amiVersion: '1.4' })));
+    const ttr = PromMetric.timeToReadySeconds;
+    scrape(s, 'A', 0, ttr);
+    scrape(s, 'A', Interval, ttr);
+    s.apply(bootCounters(boot({ amiVersion: '1.4', bootId: 'b2', outcome: 'failure' })));
+    const bucket = (v: Map<string, number>, le: string, outcome: string) =>
+      v.get(seriesName(`${ttr}_bucket`, { ami_version: '1.4', outcome, le }));
+    const first = scrape(s, 'A', 2 * Interval, ttr);
+    expect([bucket(first, '45', 'failure'), bucket(first, '+Inf', 'failure')]).toEqual([0, 0]);
+    expect(first.get(seriesName(`${ttr}_count`, { ami_version: '1.4', outcome: 'failure' }))).toBe(
+      0,
+    );
+    const next = scrape(s, 'A', 3 * Interval, ttr);
+    expect([bucket(next, '45', 'failure'), bucket(next, '+Inf', 'failure')]).toEqual([1, 1]);
+    expect(bucket(next, '+Inf', 'success')).toBe(1);
+  });
+
+  it('judges the series after folding: a new `other` is new, a known one is not', () => {
+    const s = new CounterSeries(1);
+    s.apply(oneBoot({ amiVersion: '1.4' }));
+    scrape(s, 'A', 0);
+    s.apply(oneBoot({ amiVersion: 'unknown', bootId: 'u1' }));
+    expect(scrape(s, 'A', Interval).get(total('other'))).toBe(0);
+    expect(scrape(s, 'A', 2 * Interval).get(total('other'))).toBe(1);
+    // 1.5 takes 1.4's place: 1.4's boot, counted under its own name, moves into `other` as it
+    // is; 1.5 is new.
+    s.apply(oneBoot({ amiVersion: '1.5', bootId: 'b5' }));
+    const moved = scrape(s, 'A', 3 * Interval);
+    expect([moved.get(total('other')), moved.get(total('1.5'))]).toEqual([2, 0]);
+    s.apply(oneBoot({ amiVersion: 'unknown', bootId: 'u2' }));
+    const next = scrape(s, 'A', 4 * Interval);
+    expect([next.get(total('other')), next.get(total('1.5'))]).toEqual([3, 1]);
+  });
+
+  it('loses no boot to increase(), whatever the order of boots and scrapes of two servers', () => {
+    const version = fc.constantFrom('v0', 'v1', 'v2', 'v3', 'unknown');
+    const op = fc.oneof(
+      fc.record({ version, failed: fc.boolean() }),
+      fc.record({ scraper: fc.constantFrom('A', 'B') }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const s = new CounterSeries(10);
+        const seen = { A: new Map<string, number[]>(), B: new Map<string, number[]>() };
+        // Both scrape at one instant: neither misses an interval, neither is forgotten.
+        const look = (scraper: 'A' | 'B') => {
+          for (const [name, value] of scrape(s, scraper, 0)) {
+            const values = seen[scraper].get(name) ?? [];
+            seen[scraper].set(name, [...values, value]);
+          }
+        };
+        look('A');
+        look('B');
+        let booted = 0;
+        for (const o of ops) {
+          if ('scraper' in o) look(o.scraper);
+          else {
+            booted += 1;
+            const outcome = o.failed ? 'failure' : 'success';
+            s.apply(oneBoot({ amiVersion: o.version, bootId: `b${booted}`, outcome }));
+          }
+        }
+        for (const scraper of ['A', 'B', 'A', 'B'] as const) look(scraper);
+        // What increase() over all of it counts: each series' last sample minus its first.
+        for (const scraper of ['A', 'B'] as const) {
+          let counted = 0;
+          for (const values of seen[scraper].values()) {
+            values.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(values[i - 1] ?? 0));
+            counted += (values.at(-1) ?? 0) - (values[0] ?? 0);
+          }
+          expect(counted).toBe(booted);
+        }
+      }),
+    );
   });
 });

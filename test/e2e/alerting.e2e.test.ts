@@ -1,33 +1,38 @@
-// Alerts and dashboards end to end, on 127.0.0.1 with the real components: Debian's prometheus
-// scrapes a real collector (SQLite in a temporary folder) every second and evaluates the generated
-// rules (the time-scaled variant: 1/60, so the 1h/5m page reads 1m/5s windows); Debian's
-// alertmanager routes with alerts/alertmanager.yml (timings shortened, receivers pointed at this
-// test's webhook). Instances boot through the agent's OTLP code. A good AMI boots, then a bad one
-// rolls out: the page reaches the pager with the right labels and resolves once the bad AMI
-// stops; the ticket stays inhibited meanwhile; every dashboard query answers through the HTTP API.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Alerts and dashboards end to end, on 127.0.0.1 with the real components (stack.ts): Debian's
+// prometheus scrapes a real collector every second and evaluates the generated rules (scaled
+// 1/60: the 1h/5m page reads 1m/5s windows); Debian's alertmanager routes with
+// alerts/alertmanager.yml to this test's webhook. Instances boot through the agent's OTLP code.
+// A good AMI boots, then a bad one rolls out sparsely (a failed boot every 7 s, 7 minutes at
+// production scale, so that the 5 s short window is empty between failures): the page reaches
+// the pager at the first failures, stays up through the quiet seconds between them (one firing
+// run per page tier: no flapping; the timeline is printed), and resolves once the bad AMI stops;
+// the ticket stays inhibited meanwhile; every dashboard query answers through the HTTP API.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { DefaultLinks, generateRules } from '../../alerts/generate-rules.js';
-import { buildCollectorConfig } from '../../collector/config.js';
-import { runCollector, type RunningCollector } from '../../collector/run-collector.js';
+import type { RunningCollector } from '../../collector/run-collector.js';
 import { buildDashboards } from '../../dashboards/generate-dashboards.js';
 import { interpolate, panelQueries, variableQueries } from '../../dashboards/panel-queries.js';
 import { loadSlos } from '../../shared/slo/load.js';
-import { required, tool } from '../alerts/tools.js';
 import { startBooting, type Booting, type FleetSpec } from './fleet.js';
-import { instantQuery, resultSize, waitForQuery } from './prometheus-api.js';
-import { startProcess, type RunningProcess } from './process.js';
+import { instantQuery, rangeQuery, resultSize, waitForQuery } from './prometheus-api.js';
+import type { RunningProcess } from './process.js';
+import {
+  alertmanagerTool,
+  prometheusTool,
+  startAlertmanager,
+  startPrometheus,
+  startTestCollector,
+} from './stack.js';
 import { startWebhook, type Received, type Webhook } from './webhook.js';
 
-const TimeScale = 1 / 60;
 const Good = '2026.11.1';
 const Bad = '2026.11.2';
-
-const prometheus = tool(['prometheus'], 'prometheus');
-const alertmanager = tool(['prometheus-alertmanager', 'alertmanager'], 'prometheus-alertmanager');
+/** Between two boots of the bad AMI: longer than the 1h/5m page's short window (5 s here). */
+const BadEveryMs = 7_000;
+/** How long the bad AMI rolls out. */
+const BadForMs = 40_000;
 
 const fleet = (over: Partial<FleetSpec>): FleetSpec => ({
   amiVersion: Good,
@@ -41,55 +46,30 @@ const fleet = (over: Partial<FleetSpec>): FleetSpec => ({
   ...over,
 });
 
-interface AmRoute {
-  group_wait?: string;
-  group_interval?: string;
-  repeat_interval?: string;
-  routes?: AmRoute[];
-}
-
-/** alerts/alertmanager.yml with this test's receivers and second-scale timings. */
-function alertmanagerConfig(webhookUrl: string): string {
-  const config = parse(
-    readFileSync(new URL('../../alerts/alertmanager.yml', import.meta.url), 'utf8'),
-  ) as {
-    route: AmRoute;
-    receivers: { webhook_configs?: { url: string }[] }[];
-  };
-  const shorten = (r: AmRoute) => {
-    if (r.group_wait) r.group_wait = '1s';
-    if (r.group_interval) r.group_interval = '2s';
-    if (r.repeat_interval) r.repeat_interval = '1h';
-    r.routes?.forEach(shorten);
-  };
-  shorten(config.route);
-  for (const receiver of config.receivers) {
-    for (const w of receiver.webhook_configs ?? [])
-      w.url = `${webhookUrl}${new URL(w.url).pathname}`;
-  }
-  return stringify(config);
-}
-
-function prometheusConfig(collectorUrl: string, alertmanagerUrl: string): string {
-  return stringify({
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    rule_files: ['bootwatch-rules.yml'],
-    alerting: {
-      alertmanagers: [{ static_configs: [{ targets: [new URL(alertmanagerUrl).host] }] }],
-    },
-    scrape_configs: [
-      { job_name: 'bootwatch', static_configs: [{ targets: [new URL(collectorUrl).host] }] },
-    ],
-  });
-}
-
 const isPage = (status: 'firing' | 'resolved', version: string) => (n: Received) =>
   n.path === '/bootwatch/page' &&
   n.status === status &&
   n.groupLabels.slo === 'boot-success' &&
   n.groupLabels.ami_version === version;
 
-describe.skipIf(prometheus.skip || alertmanager.skip)('alerting end to end', () => {
+interface Run {
+  fromMs: number;
+  toMs: number;
+}
+
+/** The runs of consecutive steps (1 s) in which a series has a sample. */
+function runs(values: [number, string][]): Run[] {
+  const out: Run[] = [];
+  for (const [t] of values) {
+    const ms = t * 1000;
+    const last = out.at(-1);
+    if (last && ms - last.toMs <= 1_000) last.toMs = ms;
+    else out.push({ fromMs: ms, toMs: ms });
+  }
+  return out;
+}
+
+describe.skipIf(prometheusTool.skip || alertmanagerTool.skip)('alerting end to end', () => {
   const work = mkdtempSync(join(tmpdir(), 'bw-e2e-'));
   let webhook: Webhook | undefined;
   let collector: RunningCollector | undefined;
@@ -111,50 +91,15 @@ describe.skipIf(prometheus.skip || alertmanager.skip)('alerting end to end', () 
   }, 60_000);
 
   it(
-    'pages on a bad AMI rollout, resolves when it stops, and answers every dashboard query',
-    { timeout: 170_000 },
+    'pages on a bad AMI rollout without flapping, resolves when it stops, and answers every dashboard query',
+    { timeout: 240_000 },
     async () => {
       const slos = loadSlos();
       webhook = await startWebhook();
-      collector = await runCollector(
-        buildCollectorConfig({
-          file: {
-            listen: '127.0.0.1:0',
-            store: join(work, 'bootwatch.db'),
-            allow_anonymous: true,
-            log_level: 'silent',
-          },
-          filePath: 'e2e',
-          hostname: 'e2e',
-        }),
-        { handleSignals: false },
-      );
-
-      writeFileSync(join(work, 'alertmanager.yml'), alertmanagerConfig(webhook.url));
-      am = await startProcess(
-        'alertmanager',
-        required(alertmanager, 'alertmanager', 'prometheus-alertmanager'),
-        [
-          `--config.file=${join(work, 'alertmanager.yml')}`,
-          `--storage.path=${join(work, 'alertmanager')}`,
-          '--web.listen-address=127.0.0.1:0',
-          '--cluster.listen-address=',
-        ],
-      );
-
-      writeFileSync(
-        join(work, 'bootwatch-rules.yml'),
-        generateRules(slos, { links: DefaultLinks, timeScale: TimeScale }),
-      );
-      writeFileSync(join(work, 'prometheus.yml'), prometheusConfig(collector.url, am.url));
-      prom = await startProcess('prometheus', required(prometheus, 'prometheus', 'prometheus'), [
-        `--config.file=${join(work, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(work, 'prometheus')}`,
-        '--web.listen-address=127.0.0.1:0',
-        '--rules.alert.resend-delay=1s',
-      ]);
+      collector = await startTestCollector(work);
+      am = await startAlertmanager(work, webhook.url);
+      prom = await startPrometheus(work, 'prometheus', slos, collector.url, am.url);
       const promUrl = prom.url;
-      await waitForQuery(promUrl, 'up{job="bootwatch"} == 1', 20_000);
 
       // A good AMI boots; the rules see it.
       const good = startBooting(collector.url, fleet({}), 200);
@@ -165,7 +110,9 @@ describe.skipIf(prometheus.skip || alertmanager.skip)('alerting end to end', () 
         20_000,
       );
 
-      // The bad AMI rolls out into the same Auto Scaling group: cloud-init fails on every boot.
+      // The bad AMI rolls out into the same Auto Scaling group, sparsely: cloud-init fails on
+      // every boot.
+      const badStartMs = Date.now();
       const bad = startBooting(
         collector.url,
         fleet({
@@ -176,7 +123,7 @@ describe.skipIf(prometheus.skip || alertmanager.skip)('alerting end to end', () 
           reason: 'cloud_init_error',
           timeToReady: () => 150,
         }),
-        200,
+        BadEveryMs,
       );
       fleets.push(bad);
       const page = await webhook.waitFor(`page for ${Bad}`, isPage('firing', Bad), 45_000);
@@ -201,14 +148,58 @@ describe.skipIf(prometheus.skip || alertmanager.skip)('alerting end to end', () 
         );
       }
 
-      // The bad AMI stops launching (rolled back); the page resolves.
+      // The bad AMI goes on failing now and then, then stops launching (rolled back); the page
+      // resolves.
+      await new Promise((r) => setTimeout(r, Math.max(0, badStartMs + BadForMs - Date.now())));
       await bad.stop();
+      const badStopMs = Date.now();
       const resolved = await webhook.waitFor(
         `resolution of the ${Bad} page`,
         isPage('resolved', Bad),
-        75_000,
+        120_000,
       );
       expect(resolved.alerts.every((a) => a.status === 'resolved')).toBe(true);
+
+      // The firing timeline of every page of the bad AMI, second by second: one run each, from
+      // its first failures to a short window (+ keep_firing_for, one more) after the last.
+      const timeline = await rangeQuery(
+        promUrl,
+        `ALERTS{alertname="BootwatchErrorBudgetBurn", alertstate="firing", severity="page", ami_version="${Bad}"}`,
+        badStartMs - 2_000,
+        Date.now(),
+        1,
+      );
+      const at = (ms: number) => `${((ms - badStartMs) / 1000).toFixed(0)}s`;
+      const lines = timeline.map((s) => {
+        const r = runs(s.values);
+        const spans = r.map((x) => `${at(x.fromMs)}..${at(x.toMs)}`).join(', ');
+        return { name: `${s.metric.slo} ${s.metric.window}`, runs: r, text: spans };
+      });
+      console.log(
+        [
+          `pages of ${Bad}: bad boots every ${BadEveryMs / 1000} s from 0s, stopped at ${at(badStopMs)}`,
+          ...lines.map((l) => `  ${l.name.padEnd(22)} firing ${l.text}`),
+        ].join('\n'),
+      );
+      expect(lines.map((l) => l.name).sort()).toEqual(
+        expect.arrayContaining(['boot-success 1h/5m', 'boot-success 6h/30m']),
+      );
+      for (const l of lines) expect(l.runs, `${l.name} flapped: ${l.text}`).toHaveLength(1);
+      // The first page is not delayed: it fires within seconds of the first failed boot.
+      const firstPage = lines.find((l) => l.name === 'boot-success 1h/5m')!.runs[0]!;
+      expect(firstPage.fromMs - badStartMs).toBeLessThan(8_000);
+      expect(firstPage.toMs).toBeGreaterThan(badStopMs - BadEveryMs);
+      // Nor did the pager hear of a page of the bad AMI resolved, then firing again.
+      const ended = new Set<string>();
+      const refired: string[] = [];
+      for (const n of webhook.received.filter((x) => x.path === '/bootwatch/page')) {
+        for (const a of n.alerts.filter((x) => x.labels.ami_version === Bad)) {
+          const name = `${a.labels.slo} ${a.labels.window}`;
+          if (a.status === 'resolved') ended.add(name);
+          else if (ended.has(name)) refired.push(name);
+        }
+      }
+      expect(refired).toEqual([]);
 
       // Nothing about the good AMI; no ticket for the bad one while its page fired (inhibited).
       // Once the last page alert has ended the inhibition lifts, and the tickets, still burning

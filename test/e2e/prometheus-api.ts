@@ -39,3 +39,32 @@ export async function waitForQuery(
     `no result for ${expr} within ${timeoutMs} ms; last answer: ${JSON.stringify(last)}`,
   );
 }
+
+export interface RangeSeries {
+  metric: Record<string, string>;
+  /** [unix seconds, value] per step with a sample. */
+  values: [number, string][];
+}
+
+/** A range query (`/api/v1/query_range`), steps in seconds; throws on an error answer. */
+export async function rangeQuery(
+  prometheusUrl: string,
+  expr: string,
+  startMs: number,
+  endMs: number,
+  stepSeconds: number,
+): Promise<RangeSeries[]> {
+  const res = await fetch(`${prometheusUrl}/api/v1/query_range`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      query: expr,
+      start: String(startMs / 1000),
+      end: String(endMs / 1000),
+      step: String(stepSeconds),
+    }).toString(),
+  });
+  const answer = (await res.json()) as QueryAnswer;
+  if (answer.status !== 'success') throw new Error(`${expr}: ${answer.error ?? 'error'}`);
+  return (answer.data?.result ?? []) as RangeSeries[];
+}

@@ -3,12 +3,14 @@
 // config and storage). Under CI=true a missing binary fails the test; locally it is skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertName } from '../../../alerts/rule-names.js';
-import { ManualClock, systemClock } from '../../../shared/clock.js';
+import { ManualClock } from '../../../shared/clock.js';
+import type { PostableAlert } from '../../../collector/slo/alertmanager.js';
 import { defaultSlos } from '../../../shared/slo/defaults.js';
 import { AlertTracker, SloAlertName } from '../../../collector/slo/alert-tracker.js';
 import { AlertmanagerPusher } from '../../../collector/slo/alertmanager.js';
@@ -41,13 +43,18 @@ async function reports() {
       clock.advance(3 * 3_600_000);
       return engine.evaluate();
     },
+    /** Two hours more: the quiet tiers have been quiet for their short windows (2h at most). */
+    quiet: async () => {
+      clock.advance(2 * 3_600_000);
+      return engine.evaluate();
+    },
   };
 }
 
 describe('AlertTracker', () => {
   it('starts one alert per firing tier, labelled like the generated rules, and resolves it', async () => {
     expect(SloAlertName).toBe(AlertName.budgetBurn);
-    const { firing, later } = await reports();
+    const { firing, later, quiet } = await reports();
     const tracker = new AlertTracker();
     const first = tracker.update(firing);
     expect(first.started.map((a) => a.labels)).toEqual([
@@ -89,11 +96,92 @@ describe('AlertTracker', () => {
     );
     expect(first.started[0]!.annotations.description).toContain('3 of 4 events bad in the last 1h');
     expect(tracker.update(firing).started).toEqual([]);
-    const after = tracker.update(await later());
-    // Tiers resolve when their short windows (5m, 30m, 2h) empty; 3d/6h still fires.
+    // The short windows (5m, 30m, 2h) are empty: those tiers stop firing, and their alerts keep
+    // firing one short window more (keep_firing_for), then resolve; 3d/6h still fires.
+    const stopped = tracker.update(await later());
+    expect(stopped.resolved).toEqual([]);
+    expect(stopped.firing.map((a) => a.labels.window).sort()).toEqual([
+      '1d/2h',
+      '1h/5m',
+      '3d/6h',
+      '6h/30m',
+    ]);
+    const after = tracker.update(await quiet());
     expect(after.resolved.map((a) => a.labels.window)).toEqual(['1h/5m', '6h/30m', '1d/2h']);
-    expect(after.resolved[0]!.endsAtMs).toBe(Start + 10 * MinuteMs + 30_000 + 3 * 3_600_000);
+    expect(after.resolved[0]!.endsAtMs).toBe(Start + 10 * MinuteMs + 30_000 + 5 * 3_600_000);
     expect(after.firing.map((a) => a.labels.window)).toEqual(['3d/6h']);
+  });
+});
+
+/** A loopback Alertmanager API that keeps every POST /api/v2/alerts body. */
+async function recorder() {
+  const posts: PostableAlert[][] = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      posts.push(JSON.parse(body) as PostableAlert[]);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    posts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('what the push sends', () => {
+  it('never replays history: only what fires once evaluations are current', async () => {
+    const { firing, later, quiet } = await reports();
+    const am = await recorder();
+    try {
+      // A collector catching up on simulated time, as the demo's: its evaluations run days
+      // behind Alertmanager's clock.
+      const amClock = new ManualClock(Start + 10 * 86_400_000);
+      const pusher = new AlertmanagerPusher({ url: am.url, clock: amClock });
+      const first = firing;
+      await pusher.onReport(first);
+      await pusher.onReport(await later());
+      const caughtUp = await quiet();
+      await pusher.onReport(caughtUp);
+      // Four alerts fired, three resolved, all in the past: nothing was sent.
+      expect(am.posts).toEqual([]);
+
+      // Live: the evaluations are current. What fires now is sent at once, with its start.
+      amClock.set(caughtUp.evaluatedAtMs + 1_000);
+      await pusher.onReport(caughtUp);
+      expect(am.posts).toHaveLength(1);
+      const [ticket] = am.posts[0]!;
+      expect(am.posts[0]!.map((a) => a.labels.window)).toEqual(['3d/6h']);
+      expect(Date.parse(ticket!.startsAt)).toBe(first.evaluatedAtMs);
+      expect(Date.parse(ticket!.endsAt)).toBeGreaterThan(amClock.now());
+    } finally {
+      await am.close();
+    }
+  });
+
+  it('sends each resolution once, beside what still fires', async () => {
+    const { clock, firing, later, quiet } = await reports();
+    const am = await recorder();
+    try {
+      const pusher = new AlertmanagerPusher({ url: am.url, clock });
+      await pusher.onReport(firing);
+      expect(am.posts.map((p) => p.length)).toEqual([4]);
+      await pusher.onReport(await later());
+      await pusher.onReport(await quiet());
+      const ended = (p: PostableAlert[] | undefined) =>
+        (p ?? []).filter((a) => Date.parse(a.endsAt) <= clock.now()).map((a) => a.labels.window);
+      expect(ended(am.posts.at(-1))).toEqual(['1h/5m', '6h/30m', '1d/2h']);
+      await pusher.onReport(await quiet());
+      expect(ended(am.posts.at(-1))).toEqual([]);
+      expect(am.posts.at(-1)!.map((a) => a.labels.window)).toEqual(['3d/6h']);
+    } finally {
+      await am.close();
+    }
   });
 });
 
@@ -159,16 +247,25 @@ describe.skipIf(!haveBinary && !process.env.CI)('push to a real Alertmanager', (
   }
 
   it('delivers firing alerts, and their end when they resolve', async () => {
-    const { firing, later } = await reports();
-    // Alertmanager judges alerts by the real time: each report is stamped with it.
-    const realTime = (r: SloReport): SloReport => ({ ...r, evaluatedAtMs: Date.now() });
+    const { firing, later, quiet } = await reports();
+    // Alertmanager judges alerts by the real time. The reports span two hours and a second (the
+    // alerts that stop keep firing one short window, 2h at most): they are stamped to end a
+    // minute ago, and the pusher's clock follows them. Firing alerts are valid for 4 resend
+    // intervals (4h here): still active when Alertmanager reads them.
+    const clock = new ManualClock(0);
+    const quietAtMs = Date.now() - MinuteMs;
+    const at = (r: SloReport, ms: number): SloReport => {
+      clock.set(ms);
+      return { ...r, evaluatedAtMs: ms };
+    };
     const pusher = new AlertmanagerPusher({
       url,
-      clock: systemClock,
+      clock,
+      resendIntervalMs: 3_600_000,
       generatorUrl: 'http://collector/api/v1/slos',
     });
 
-    await pusher.onReport(realTime(firing));
+    await pusher.onReport(at(firing, quietAtMs - 2 * 3_600_000 - 1_000));
     const alerts = await active();
     expect(alerts.map((a) => a.labels.window).sort()).toEqual([
       '1d/2h',
@@ -186,8 +283,10 @@ describe.skipIf(!haveBinary && !process.env.CI)('push to a real Alertmanager', (
     });
     expect(page.status.state).toBe('active');
 
-    // The failures leave the short windows: three alerts end, the 3d ticket keeps firing.
-    await pusher.onReport(realTime(await later()));
+    // The failures leave the short windows: three alerts end (one short window later), the 3d
+    // ticket keeps firing.
+    await pusher.onReport(at(await later(), quietAtMs - 2 * 3_600_000));
+    await pusher.onReport(at(await quiet(), quietAtMs));
     const remaining = await active();
     expect(remaining.map((a) => a.labels.window)).toEqual(['3d/6h']);
   });
