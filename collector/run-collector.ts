@@ -31,7 +31,7 @@ export interface RunningCollector {
   readonly url: string;
   /** Idempotent; resolves once the store is closed. */
   close(): Promise<void>;
-  /** Resolves when the collector has shut down, by close() or by a signal. */
+  /** Settles when the collector has shut down, by close() or by a signal (rejects if that failed). */
   readonly closed: Promise<void>;
 }
 
@@ -89,12 +89,16 @@ export async function runCollector(
   );
 
   let closing: Promise<void> | null = null;
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let settleClosed: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  const closed = new Promise<void>((resolve, reject) => (settleClosed = { resolve, reject }));
+  // `closed` rejects when the shutdown fails; whoever awaits it hears so, and nobody awaiting it
+  // is no unhandled rejection (close() returns the same outcome).
+  closed.catch(() => undefined);
   const drainTimeoutMs = options.drainTimeoutMs ?? DrainTimeoutMs;
 
   const close = (): Promise<void> => {
-    closing ??= (async () => {
+    if (closing !== null) return closing;
+    closing = (async () => {
       removeSignalHandlers();
       server.bootwatch.startDraining();
       // Past the deadline, cut what is still open: a hung client must not hold the shutdown.
@@ -105,21 +109,16 @@ export async function runCollector(
       } finally {
         clearTimeout(deadline);
         await store.close();
-        resolveClosed();
       }
+      server.log.info('collector stopped');
     })();
+    closing.then(settleClosed?.resolve, settleClosed?.reject);
     return closing;
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
     server.log.info({ signal }, 'shutting down: draining requests in flight');
-    close().then(
-      () => server.log.info('collector stopped'),
-      (err: unknown) => {
-        server.log.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      },
-    );
+    close().catch((err: unknown) => server.log.error({ err }, 'shutdown failed'));
   };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   const removeSignalHandlers = () => signals.forEach((s) => process.off(s, onSignal));
