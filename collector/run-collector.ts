@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { BootwatchError, errorMessage, isBootwatchError } from '../shared/errors.js';
 import type { CollectorConfig } from './config.js';
 import { buildCollector } from './server.js';
 import { AlertmanagerPusher } from './slo/alertmanager.js';
@@ -48,11 +49,11 @@ export async function runCollector(
   try {
     await store.migrate();
     app = await buildCollector({ config, store, clock, logger: options.logger });
-    await app.listen({ host: config.listen.host, port: config.listen.port });
+    await listen(app, config.listen);
   } catch (e) {
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
-    throw e;
+    throw startupError(e);
   }
   const server = app;
   const sweeper = startSweeper({
@@ -125,4 +126,42 @@ export async function runCollector(
   if (options.handleSignals !== false) signals.forEach((s) => process.once(s, onSignal));
 
   return { app: server, store, url, close, closed };
+}
+
+/** Why a listen failed, in the operator's terms, by the errno Node gives. */
+const ListenProblems: Record<string, (address: string, host: string) => string> = {
+  EADDRINUSE: (a) => `${a} is in use (another collector?); choose a free port`,
+  EACCES: (a) =>
+    `${a}: ports below 1024 need privileges (CAP_NET_BIND_SERVICE); choose a port above 1023`,
+  EADDRNOTAVAIL: (a, host) =>
+    `${a}: ${host} is not an address of this machine; use one of its addresses, or 0.0.0.0 for all`,
+  ENOTFOUND: (a, host) => `${a}: the host name ${host} does not resolve; use an IP address`,
+  EAI_AGAIN: (a, host) => `${a}: the host name ${host} could not be resolved (DNS did not answer)`,
+};
+
+async function listen(
+  app: FastifyInstance,
+  { host, port }: { host: string; port: number },
+): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const problem = ListenProblems[code]?.(address, host) ?? `${address}: ${errorMessage(e)}`;
+    throw new BootwatchError('BW_LISTEN', `cannot listen (listen, BOOTWATCH_LISTEN): ${problem}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Every startup failure leaves with a code: ours pass through; anything else (a bug, or a store
+ * that failed between opening and the first read) is BW_INTERNAL with its message.
+ */
+function startupError(e: unknown): BootwatchError {
+  if (isBootwatchError(e)) return e;
+  return new BootwatchError('BW_INTERNAL', `the collector failed to start: ${errorMessage(e)}`, {
+    cause: e,
+  });
 }

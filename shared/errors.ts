@@ -46,6 +46,10 @@ export const ErrorCodes = {
   },
   BW_NOT_FOUND: { status: 404, summary: 'no such resource' },
   BW_INTERNAL: { status: 500, summary: 'an unexpected error (a bug); the log has the details' },
+  BW_LISTEN: {
+    status: 0,
+    summary: 'the collector cannot listen on its address (in use, not local, not resolvable)',
+  },
 
   // authentication
   BW_AUTH_MISSING: { status: 401, summary: 'no identity document and no bearer token was sent' },
