@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { parseDurationMs } from '../shared/duration.js';
+import { durationRange, parseDurationIn, type DurationRange } from '../shared/duration.js';
 import { BootwatchError, errorMessage } from '../shared/errors.js';
 
 export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -59,6 +59,20 @@ export const CollectorDefaults: RawConfig = {
   heartbeat_window: '5m', // an agent heartbeating within this window counts as reporting
   slo_file: null, // SLO definitions (read by the SLO engine); null: built-in defaults
   log_level: 'info', // pino level
+};
+
+type DurationField = 'report_deadline' | 'sweep_interval' | 'retention' | 'heartbeat_window';
+
+/**
+ * What each duration setting accepts (README, collector configuration). Intervals are timers and
+ * stay far under Node's 24.8-day timer limit (shared/duration.ts, MaxTimerMs); the others are
+ * windows into stored time, bounded so that the arithmetic on them stays meaningful.
+ */
+export const CollectorDurationRanges: Readonly<Record<DurationField, DurationRange>> = {
+  report_deadline: durationRange('1m', '7d'), // agents report within their own deadline (600s)
+  sweep_interval: durationRange('1s', '1h'), // a timer; no_report is decided this late at most
+  retention: durationRange('1h', '3650d'),
+  heartbeat_window: durationRange('10s', '1d'), // above the agents' heartbeat interval (60s)
 };
 
 /** The validated configuration, in the units the code uses. */
@@ -137,13 +151,15 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
   }
   const cfg = raw as RawConfig;
   const at = (field: Field): string => `${origin[field] ?? 'defaults'}: ${field}`;
+  const duration = (field: DurationField) =>
+    parseDurationIn(cfg[field], at(field), CollectorDurationRanges[field]);
   return deepFreeze({
     listen: parseListen(cfg.listen, at('listen')),
     store: cfg.store,
     replicaId: cfg.replica_id ?? sources.hostname ?? hostname(),
-    reportDeadlineMs: positiveDuration(cfg.report_deadline, at('report_deadline')),
-    sweepIntervalMs: positiveDuration(cfg.sweep_interval, at('sweep_interval')),
-    retentionMs: positiveDuration(cfg.retention, at('retention')),
+    reportDeadlineMs: duration('report_deadline'),
+    sweepIntervalMs: duration('sweep_interval'),
+    retentionMs: duration('retention'),
     token: cfg.token,
     adminToken: cfg.admin_token,
     identityCertDir: cfg.identity_cert_dir,
@@ -152,7 +168,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     maxInFlight: cfg.max_in_flight,
     labelCap: cfg.label_cap,
     groupLabelCap: cfg.group_label_cap,
-    heartbeatWindowMs: positiveDuration(cfg.heartbeat_window, at('heartbeat_window')),
+    heartbeatWindowMs: duration('heartbeat_window'),
     sloFile: cfg.slo_file,
     logLevel: cfg.log_level,
   });
@@ -208,14 +224,6 @@ function fromEnv(field: Field, text: string): unknown {
     return /^-?\d+$/.test(text) ? Number(text) : text;
   }
   return text;
-}
-
-function positiveDuration(text: string, where: string): number {
-  const ms = parseDurationMs(text, where);
-  if (ms <= 0) {
-    throw new BootwatchError('BW_CONFIG_INVALID', `${where}: expected more than 0, got '${text}'`);
-  }
-  return ms;
 }
 
 const SizeUnits: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
