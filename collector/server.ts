@@ -72,7 +72,16 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
     // One line per request is noise with thousands of agents heartbeating; errors are logged.
     logController: new LogController({ disableRequestLogging: !verbose }),
     // Unknown fields are an error the client should hear about, not something to drop silently.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // `verbose` gives each validation error the value received and the failing schema, which the
+    // messages name (errors-http.ts).
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        verbose: true,
+      },
+    },
   });
 
   let logged = false;

@@ -15,7 +15,17 @@ export function buildRouteAuth(
   config: CollectorConfig,
   certificates: readonly X509Certificate[] | null,
 ): RouteAuth {
-  // Throws BW_CONFIG_INVALID at startup when agents could not authenticate in any way.
+  // Said here, in the settings' own names: the authenticator below only knows its options.
+  if (certificates === null && config.token === null && !config.allowAnonymous) {
+    throw new BootwatchError(
+      'BW_CONFIG_INVALID',
+      'the collector would accept boot reports from anyone: set BOOTWATCH_TOKEN (token: a shared ' +
+        'bearer token) or BOOTWATCH_IDENTITY_CERT_DIR (identity_cert_dir: the AWS public ' +
+        'certificates that verify signed instance identity documents); ' +
+        'BOOTWATCH_ALLOW_ANONYMOUS=true (allow_anonymous) is for a lab or a local demo only',
+    );
+  }
+  // Throws BW_CONFIG_INVALID at startup when the certificate list is empty.
   const agent = createAgentAuthenticator({
     certificates,
     token: config.token,
