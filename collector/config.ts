@@ -26,6 +26,8 @@ export const CollectorConfigSchema = Type.Object(
     retention: Duration,
     token: OptionalText,
     admin_token: OptionalText,
+    read_token: OptionalText,
+    open_reads: Type.Boolean(),
     identity_cert_dir: OptionalText,
     allow_anonymous: Type.Boolean(),
     body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
@@ -49,7 +51,9 @@ export const CollectorDefaults: RawConfig = {
   sweep_interval: '30s', // how often the sweeper decides no_report / terminated_before_ready
   retention: '30d', // raw boots older than this (outcome time) are pruned; rollups are kept
   token: null, // shared bearer token for agents (and EventBridge API destinations)
-  admin_token: null, // bearer token for the admin and read API
+  admin_token: null, // bearer token for the admin API (image registry); it reads too
+  read_token: null, // bearer token for the read API (GET /api/v1/...): dashboards, CLI, pipelines
+  open_reads: false, // the read API without a credential, even when credentials are configured
   identity_cert_dir: null, // folder of AWS public certificates verifying identity documents
   allow_anonymous: false, // accept agent reports and events without any credential
   body_limit: 4 * 1024 * 1024, // bytes, after decompression; or a string like 4MiB
@@ -85,6 +89,8 @@ export interface CollectorConfig {
   readonly retentionMs: number;
   readonly token: string | null;
   readonly adminToken: string | null;
+  readonly readToken: string | null;
+  readonly openReads: boolean;
   readonly identityCertDir: string | null;
   readonly allowAnonymous: boolean;
   readonly bodyLimitBytes: number;
@@ -98,6 +104,7 @@ export interface CollectorConfig {
 
 type Field = keyof RawConfig;
 const Fields = Object.keys(CollectorDefaults) as Field[];
+const BooleanFields: ReadonlySet<Field> = new Set(['allow_anonymous', 'open_reads']);
 const IntegerFields: ReadonlySet<Field> = new Set([
   'max_in_flight',
   'label_cap',
@@ -162,6 +169,8 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     retentionMs: duration('retention'),
     token: cfg.token,
     adminToken: cfg.admin_token,
+    readToken: cfg.read_token,
+    openReads: cfg.open_reads,
     identityCertDir: cfg.identity_cert_dir,
     allowAnonymous: cfg.allow_anonymous,
     bodyLimitBytes: parseSize(cfg.body_limit, at('body_limit')),
@@ -195,7 +204,7 @@ export function loadCollectorConfig(
   return buildCollectorConfig({ file, filePath: configPath, env });
 }
 
-const SecretFields: ReadonlySet<string> = new Set(['token', 'admin_token']);
+const SecretFields: ReadonlySet<string> = new Set(['token', 'admin_token', 'read_token']);
 
 /** A value for an error message; a secret's value stays out of logs. */
 function shown(field: string, value: unknown): string {
@@ -215,7 +224,7 @@ function fileObject(file: unknown, filePath: string | null): Record<string, unkn
 
 /** Environment values are text: coerce to the field's type so the schema check is the same. */
 function fromEnv(field: Field, text: string): unknown {
-  if (field === 'allow_anonymous') {
+  if (BooleanFields.has(field)) {
     if (/^(true|1|yes)$/i.test(text)) return true;
     if (/^(false|0|no)$/i.test(text)) return false;
     return text;

@@ -10,7 +10,7 @@ import type { CollectorConfig } from './config.js';
 import { registerJsonErrors } from './errors-http.js';
 import { recentLabelValues } from './metrics/recent-labels.js';
 import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
-import { buildRouteAuth } from './routes/auth-hooks.js';
+import { buildRouteAuth, readsOpenDespiteCredentials, routeAccess } from './routes/auth-hooks.js';
 import { bootRoutes } from './routes/boots.js';
 import type { RouteContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
@@ -83,6 +83,14 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
       },
     },
   });
+
+  // Which routes answer whom, once at startup: an open read API must not go unnoticed.
+  const access = routeAccess(config, certificates);
+  if (readsOpenDespiteCredentials(config, certificates)) {
+    app.log.warn({ access }, 'route access: the read API is open to anyone (open_reads)');
+  } else {
+    app.log.info({ access }, 'route access');
+  }
 
   let logged = false;
   const metrics = buildCollectorMetrics({

@@ -59,6 +59,7 @@ export const ErrorCodes = {
     summary: 'the report names another instance, image or account than the signed identity',
   },
   BW_AUTH_ADMIN: { status: 401, summary: 'the admin API needs the admin token' },
+  BW_AUTH_READ: { status: 401, summary: 'the read API needs the read token or the admin token' },
 
   // store
   BW_STORE_OPEN: { status: 500, summary: 'the store cannot be opened or migrated' },

@@ -46,6 +46,8 @@ describe('collector configuration', () => {
       retentionMs: 30 * 86_400_000,
       token: null,
       adminToken: null,
+      readToken: null,
+      openReads: false,
       identityCertDir: null,
       allowAnonymous: false,
       bodyLimitBytes: 4 * 1024 * 1024,
