@@ -31,6 +31,7 @@ export const CollectorConfigSchema = Type.Object(
     identity_cert_dir: OptionalText,
     allow_anonymous: Type.Boolean(),
     body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
+    body_timeout: Duration,
     max_in_flight: Type.Integer({ minimum: 1, maximum: 100_000 }),
     label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
     group_label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -57,6 +58,7 @@ export const CollectorDefaults: RawConfig = {
   identity_cert_dir: null, // folder of AWS public certificates verifying identity documents
   allow_anonymous: false, // accept agent reports and events without any credential
   body_limit: 4 * 1024 * 1024, // bytes, after decompression; or a string like 4MiB
+  body_timeout: '30s', // a request's headers and body arrive within this, or 408
   max_in_flight: 256, // OTLP requests being ingested at once before 503 + Retry-After
   label_cap: 50, // distinct ami_version (and ami_id) label values on /metrics; the rest -> other
   group_label_cap: 200, // distinct region, asg and instance_type values on /metrics, each; the rest -> other
@@ -65,7 +67,8 @@ export const CollectorDefaults: RawConfig = {
   log_level: 'info', // pino level
 };
 
-type DurationField = 'report_deadline' | 'sweep_interval' | 'retention' | 'heartbeat_window';
+type DurationField =
+  'report_deadline' | 'sweep_interval' | 'retention' | 'heartbeat_window' | 'body_timeout';
 
 /**
  * What each duration setting accepts (README, collector configuration). Intervals are timers and
@@ -77,6 +80,7 @@ export const CollectorDurationRanges: Readonly<Record<DurationField, DurationRan
   sweep_interval: durationRange('1s', '1h'), // a timer; no_report is decided this late at most
   retention: durationRange('1h', '3650d'),
   heartbeat_window: durationRange('10s', '1d'), // above the agents' heartbeat interval (60s)
+  body_timeout: durationRange('1s', '10m'), // 4 MiB at 1 Mbit/s takes 34 s
 };
 
 /** The validated configuration, in the units the code uses. */
@@ -94,6 +98,7 @@ export interface CollectorConfig {
   readonly identityCertDir: string | null;
   readonly allowAnonymous: boolean;
   readonly bodyLimitBytes: number;
+  readonly bodyTimeoutMs: number;
   readonly maxInFlight: number;
   readonly labelCap: number;
   readonly groupLabelCap: number;
@@ -174,6 +179,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     identityCertDir: cfg.identity_cert_dir,
     allowAnonymous: cfg.allow_anonymous,
     bodyLimitBytes: parseSize(cfg.body_limit, at('body_limit')),
+    bodyTimeoutMs: duration('body_timeout'),
     maxInFlight: cfg.max_in_flight,
     labelCap: cfg.label_cap,
     groupLabelCap: cfg.group_label_cap,

@@ -2,6 +2,8 @@
 // shared/errors.ts and a message; JSON `{ error: { code, message } }` everywhere, except the OTLP
 // route, which answers a google.rpc.Status (routes/otlp.ts). Stacks and unexpected messages stay in
 // the log: a client sees BW_INTERNAL and the request id to look for.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BootwatchError, type ErrorCode, isBootwatchError } from '../shared/errors.js';
 
@@ -158,4 +160,41 @@ export function registerJsonErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((request) => {
     throw new BootwatchError('BW_NOT_FOUND', `no route ${request.method} ${request.url}`);
   });
+}
+
+/**
+ * Errors Node raises before a request reaches Fastify's routes (the `clientError` event): a request
+ * that did not arrive within body_timeout (408), headers over Node's limit (431), bytes that are not
+ * HTTP (400). Answered in our JSON shape, then the connection is closed.
+ */
+export function answerClientError(
+  this: FastifyInstance,
+  err: NodeJS.ErrnoException,
+  socket: Socket,
+): void {
+  // A reset connection has nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = clientErrorAnswer(err);
+  // Debug only: a client that times out is the client's problem, and an attacker's would flood the log.
+  this.log.debug({ err, code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+function clientErrorAnswer(err: NodeJS.ErrnoException): HttpError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const message = 'the request did not arrive within body_timeout; send it again, faster';
+    return { status: 408, code: 'BW_REQUEST_TIMEOUT', message };
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, code: 'BW_HTTP_INVALID', message: 'the request headers are over 16 KiB' };
+  }
+  const message = `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
+  return { status: 400, code: 'BW_HTTP_INVALID', message };
 }

@@ -7,7 +7,7 @@ import { loadSlos } from '../shared/slo/load.js';
 import type { Slo } from '../shared/slo/model.js';
 import { loadCertificates } from './auth/identity.js';
 import type { CollectorConfig } from './config.js';
-import { registerJsonErrors } from './errors-http.js';
+import { answerClientError, registerJsonErrors } from './errors-http.js';
 import { recentLabelValues } from './metrics/recent-labels.js';
 import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
 import { buildRouteAuth, readsOpenDespiteCredentials, routeAccess } from './routes/auth-hooks.js';
@@ -69,6 +69,16 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
       ? { loggerInstance: options.logger }
       : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimitBytes,
+    // A request's headers and body must arrive within body_timeout, or the client gets a 408 and
+    // the connection closes: a sender that trickles its body holds a connection that long at most.
+    // Node checks the open connections every connectionsCheckingInterval, so the bound is
+    // body_timeout plus up to a second. Handlers are not timed: only the arrival is.
+    requestTimeout: config.bodyTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(1000, config.bodyTimeoutMs / 2),
+      headersTimeout: Math.min(60_000, config.bodyTimeoutMs),
+    },
+    clientErrorHandler: answerClientError,
     // One line per request is noise with thousands of agents heartbeating; errors are logged.
     logController: new LogController({ disableRequestLogging: !verbose }),
     // Unknown fields are an error the client should hear about, not something to drop silently.

@@ -40,6 +40,11 @@ export const ErrorCodes = {
   BW_OTLP_DECODE: { status: 400, summary: 'the OTLP body does not decode' },
   BW_EVENT_INVALID: { status: 400, summary: 'an EventBridge event does not match its schema' },
   BW_BODY_INVALID: { status: 400, summary: 'the JSON body does not match the endpoint schema' },
+  BW_REQUEST_TIMEOUT: {
+    status: 408,
+    summary: 'the headers and body did not arrive within body_timeout',
+  },
+  BW_HTTP_INVALID: { status: 400, summary: 'the request is not HTTP/1.1 the collector can read' },
   BW_OVERLOADED: {
     status: 503,
     summary: 'the collector is shedding load; retry after the given delay',

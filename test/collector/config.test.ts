@@ -51,6 +51,7 @@ describe('collector configuration', () => {
       identityCertDir: null,
       allowAnonymous: false,
       bodyLimitBytes: 4 * 1024 * 1024,
+      bodyTimeoutMs: 30_000,
       maxInFlight: 256,
       labelCap: 50,
       groupLabelCap: 200,
