@@ -4,7 +4,8 @@
 // narrowed by its `type` first and only the chosen variant's errors are reported.
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
-import { DurationFormat, isDuration } from './config-schema.js';
+import { durationTextMs, formatRange } from '../shared/duration.js';
+import { durationRangeOf } from './config-schema.js';
 
 export interface Problem {
   /** Path into the checked value, one segment per key or index. */
@@ -55,12 +56,16 @@ function reasonFor(error: ValueError): string {
       return `unknown field; expected one of ${Object.keys(schema.properties ?? {}).join(', ')}`;
     case ValueErrorType.ObjectRequiredProperty:
       return `expected ${describe(schema)}, got nothing`;
-    case ValueErrorType.StringFormat:
-      // '0s' is a well-formed duration that the format still rejects: say why.
-      if (schema.format === DurationFormat && typeof value === 'string' && isDuration(value)) {
-        return `expected a duration above zero, got ${show(value, schema)}`;
+    case ValueErrorType.StringFormat: {
+      // '0s' or '30d' is a well-formed duration that the format still rejects: say why.
+      const range = durationRangeOf(schema);
+      const ms = range !== undefined && typeof value === 'string' ? durationTextMs(value) : null;
+      if (range !== undefined && ms !== null) {
+        const expected = ms === 0 ? 'above zero' : formatRange(range);
+        return `expected a duration ${expected}, got ${show(value, schema)}`;
       }
       return `expected ${describe(schema)}, got ${show(value, schema)}`;
+    }
     default:
       return `expected ${describe(schema)}, got ${show(value, schema)}`;
   }

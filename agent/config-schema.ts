@@ -3,22 +3,26 @@
 // names and the loaded config keeps them, so a field has one name in the docs, the file and the code.
 // The schema describes the config after defaults are filled in (AgentConfigDefaults below), which is
 // why fields with a default are required here.
-import { FormatRegistry, Type, type Static, type StaticDecode } from '@sinclair/typebox';
-import { formatDuration, parseDurationMs } from '../shared/duration.js';
+import {
+  FormatRegistry,
+  Type,
+  type Static,
+  type StaticDecode,
+  type TSchema,
+} from '@sinclair/typebox';
+import {
+  durationRange,
+  durationTextMs,
+  formatDuration,
+  inRange,
+  parseDurationMs,
+  type DurationRange,
+} from '../shared/duration.js';
 
 /** Format names are prefixed: FormatRegistry is global to the process and shared with the collector. */
-export const DurationFormat = 'bootwatch-duration';
+const DurationFormatPrefix = 'bootwatch-duration';
 const HttpUrlFormat = 'bootwatch-http-url';
 const AbsolutePathFormat = 'bootwatch-absolute-path';
-
-export function isDuration(text: string): boolean {
-  try {
-    parseDurationMs(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -29,20 +33,39 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-if (!FormatRegistry.Has(DurationFormat)) {
-  // Zero is rejected: every duration here is a timeout, an interval or a budget.
-  FormatRegistry.Set(DurationFormat, (s) => isDuration(s) && parseDurationMs(s) > 0);
-}
 if (!FormatRegistry.Has(HttpUrlFormat)) FormatRegistry.Set(HttpUrlFormat, isHttpUrl);
 if (!FormatRegistry.Has(AbsolutePathFormat)) {
   FormatRegistry.Set(AbsolutePathFormat, (s) => s.startsWith('/') && !s.includes('\0'));
 }
 
-// `description` is what an error message says was expected ("expected <description>, got ...").
-const Duration = () =>
-  Type.Transform(Type.String({ format: DurationFormat, description: 'a duration such as 90s' }))
+/** The range of a duration setting's schema; undefined for any other schema. */
+export function durationRangeOf(schema: TSchema): DurationRange | undefined {
+  const range: unknown = schema.durationRange;
+  return typeof range === 'object' && range !== null ? (range as DurationRange) : undefined;
+}
+
+/**
+ * A duration setting and the values it accepts. Every one is a timeout, an interval or a budget
+ * that ends up in a timer: above zero, and far below Node's 24.8-day timer limit (MaxTimerMs in
+ * shared/duration.ts), past which a timer fires at once. The README's agent table says each range.
+ * `description` is what an error message says was expected of a value that is no duration at all
+ * ("expected <description>, got ..."); config-problems.ts words the range.
+ */
+const Duration = (min: string, max: string) => {
+  const range = durationRange(min, max);
+  const format = `${DurationFormatPrefix}:${min}..${max}`;
+  if (!FormatRegistry.Has(format)) {
+    FormatRegistry.Set(format, (s) => {
+      const ms = durationTextMs(s);
+      return ms !== null && inRange(ms, range);
+    });
+  }
+  return Type.Transform(
+    Type.String({ format, durationRange: range, description: 'a duration such as 90s' }),
+  )
     .Decode((text) => parseDurationMs(text))
     .Encode((ms) => formatDuration(ms));
+};
 
 const HttpUrl = Type.String({
   format: HttpUrlFormat,
@@ -71,9 +94,9 @@ const ProbeName = Type.String({
 
 const ProbeTiming = {
   /** Per attempt. */
-  timeout: Duration(),
+  timeout: Duration('10ms', '1h'),
   /** From the start of one attempt to the start of the next. */
-  interval: Duration(),
+  interval: Duration('10ms', '1h'),
 };
 
 export const HttpProbeSchema = Type.Object(
@@ -157,13 +180,13 @@ export const AgentConfigSchema = Type.Object(
       {
         endpoint: BaseUrl,
         /** IMDSv2 token lifetime, sent in whole seconds; IMDS accepts 1 s to 6 h. */
-        token_ttl: Duration(),
+        token_ttl: Duration('1s', '6h'),
         /** Fall back to IMDSv1 (no token) when the token PUT is refused. */
         allow_v1: Type.Boolean({ description: 'true or false' }),
         /** Per request. */
-        timeout: Duration(),
+        timeout: Duration('10ms', '1m'),
         /** All IMDS reads together, retries included: IMDS must never hang the boot. */
-        budget: Duration(),
+        budget: Duration('100ms', '1h'),
         /** Read instance tags (needs "instance metadata tags" enabled on the instance). */
         tags: Type.Boolean({ description: 'true or false' }),
         /** The instance tag whose value is the AMI version when the image has no manifest. */
@@ -187,7 +210,7 @@ export const AgentConfigSchema = Type.Object(
             description: 'a token of printable ASCII without spaces',
           }),
         ),
-        timeout: Duration(),
+        timeout: Duration('100ms', '10m'),
         /** Send the signed instance identity document with each report. */
         send_identity: Type.Boolean({ description: 'true or false' }),
       },
@@ -197,11 +220,11 @@ export const AgentConfigSchema = Type.Object(
     /** The image manifest, read under root. */
     manifest: AbsolutePath,
     /** From launch: a boot not ready by then is a failure. */
-    deadline: Duration(),
+    deadline: Duration('10s', '1d'),
     retry: Type.Object(
       {
-        initial_backoff: Duration(),
-        max_backoff: Duration(),
+        initial_backoff: Duration('10ms', '1h'),
+        max_backoff: Duration('10ms', '1d'),
         /** 0: no count limit; the time budget (deadline + budget_after_deadline) still ends the run. */
         max_attempts_per_run: Type.Integer({
           minimum: 0,
@@ -209,12 +232,12 @@ export const AgentConfigSchema = Type.Object(
           description: 'a whole number of attempts, 0 for no limit',
         }),
         /** How long past the boot deadline a run keeps retrying; the spool keeps what is left. */
-        budget_after_deadline: Duration(),
+        budget_after_deadline: Duration('1s', '7d'),
       },
       strict,
     ),
     heartbeat: Type.Object(
-      { enabled: Type.Boolean({ description: 'true or false' }), interval: Duration() },
+      { enabled: Type.Boolean({ description: 'true or false' }), interval: Duration('1s', '1d') },
       strict,
     ),
     probes: Type.Array(ProbeSchema, { maxItems: 64, description: 'a list of at most 64 probes' }),

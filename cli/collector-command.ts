@@ -16,7 +16,9 @@ Every field is in the README's configuration reference; the usual ones:
   BOOTWATCH_LISTEN            host:port (default 127.0.0.1:4318)
   BOOTWATCH_STORE             SQLite file (default ./data/bootwatch.db) or a postgres:// URL
   BOOTWATCH_TOKEN             bearer token agents send (or BOOTWATCH_IDENTITY_CERT_DIR)
-  BOOTWATCH_ADMIN_TOKEN       bearer token for the admin and read API
+  BOOTWATCH_ADMIN_TOKEN       bearer token for the admin API (image registry); it reads too
+  BOOTWATCH_READ_TOKEN        bearer token for the read API (GET /api/v1/...)
+  BOOTWATCH_OPEN_READS        true: the read API answers without a token (off by default)
   BOOTWATCH_REPORT_DEADLINE   silence after launch that makes a no_report failure (default 15m)`;
 
 export async function runCollectorCommand(argv: string[]): Promise<number> {

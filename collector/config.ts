@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { parseDurationMs } from '../shared/duration.js';
+import { durationRange, parseDurationIn, type DurationRange } from '../shared/duration.js';
 import { BootwatchError, errorMessage } from '../shared/errors.js';
 
 export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,9 +26,12 @@ export const CollectorConfigSchema = Type.Object(
     retention: Duration,
     token: OptionalText,
     admin_token: OptionalText,
+    read_token: OptionalText,
+    open_reads: Type.Boolean(),
     identity_cert_dir: OptionalText,
     allow_anonymous: Type.Boolean(),
     body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
+    body_timeout: Duration,
     max_in_flight: Type.Integer({ minimum: 1, maximum: 100_000 }),
     label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
     group_label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -50,10 +53,13 @@ export const CollectorDefaults: RawConfig = {
   sweep_interval: '30s', // how often the sweeper decides no_report / terminated_before_ready
   retention: '30d', // raw boots older than this (outcome time) are pruned; rollups are kept
   token: null, // shared bearer token for agents (and EventBridge API destinations)
-  admin_token: null, // bearer token for the admin and read API
+  admin_token: null, // bearer token for the admin API (image registry); it reads too
+  read_token: null, // bearer token for the read API (GET /api/v1/...): dashboards, CLI, pipelines
+  open_reads: false, // the read API without a credential, even when credentials are configured
   identity_cert_dir: null, // folder of AWS public certificates verifying identity documents
   allow_anonymous: false, // accept agent reports and events without any credential
   body_limit: 4 * 1024 * 1024, // bytes, after decompression; or a string like 4MiB
+  body_timeout: '30s', // a request's headers and body arrive within this, or 408
   max_in_flight: 256, // OTLP requests being ingested at once before 503 + Retry-After
   label_cap: 50, // distinct ami_version (and ami_id) label values on /metrics; the rest -> other
   group_label_cap: 200, // distinct region, asg and instance_type values on /metrics, each; the rest -> other
@@ -61,6 +67,28 @@ export const CollectorDefaults: RawConfig = {
   slo_file: null, // SLO definitions (read by the SLO engine); null: built-in defaults
   slo_interval: '30s', // how often the SLO engine evaluates (and reads what other replicas wrote)
   log_level: 'info', // pino level
+};
+
+type DurationField =
+  | 'report_deadline'
+  | 'sweep_interval'
+  | 'retention'
+  | 'heartbeat_window'
+  | 'body_timeout'
+  | 'slo_interval';
+
+/**
+ * What each duration setting accepts (README, collector configuration). Intervals are timers and
+ * stay far under Node's 24.8-day timer limit (shared/duration.ts, MaxTimerMs); the others are
+ * windows into stored time, bounded so that the arithmetic on them stays meaningful.
+ */
+export const CollectorDurationRanges: Readonly<Record<DurationField, DurationRange>> = {
+  report_deadline: durationRange('1m', '7d'), // agents report within their own deadline (600s)
+  sweep_interval: durationRange('1s', '1h'), // a timer; no_report is decided this late at most
+  retention: durationRange('1h', '3650d'),
+  heartbeat_window: durationRange('10s', '1d'), // above the agents' heartbeat interval (60s)
+  body_timeout: durationRange('1s', '10m'), // 4 MiB at 1 Mbit/s takes 34 s
+  slo_interval: durationRange('1s', '10m'), // a timer; other replicas' boots count this late at most
 };
 
 /** The validated configuration, in the units the code uses. */
@@ -73,9 +101,12 @@ export interface CollectorConfig {
   readonly retentionMs: number;
   readonly token: string | null;
   readonly adminToken: string | null;
+  readonly readToken: string | null;
+  readonly openReads: boolean;
   readonly identityCertDir: string | null;
   readonly allowAnonymous: boolean;
   readonly bodyLimitBytes: number;
+  readonly bodyTimeoutMs: number;
   readonly maxInFlight: number;
   readonly labelCap: number;
   readonly groupLabelCap: number;
@@ -87,6 +118,7 @@ export interface CollectorConfig {
 
 type Field = keyof RawConfig;
 const Fields = Object.keys(CollectorDefaults) as Field[];
+const BooleanFields: ReadonlySet<Field> = new Set(['allow_anonymous', 'open_reads']);
 const IntegerFields: ReadonlySet<Field> = new Set([
   'max_in_flight',
   'label_cap',
@@ -140,24 +172,29 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
   }
   const cfg = raw as RawConfig;
   const at = (field: Field): string => `${origin[field] ?? 'defaults'}: ${field}`;
+  const duration = (field: DurationField) =>
+    parseDurationIn(cfg[field], at(field), CollectorDurationRanges[field]);
   return deepFreeze({
     listen: parseListen(cfg.listen, at('listen')),
     store: cfg.store,
     replicaId: cfg.replica_id ?? sources.hostname ?? hostname(),
-    reportDeadlineMs: positiveDuration(cfg.report_deadline, at('report_deadline')),
-    sweepIntervalMs: positiveDuration(cfg.sweep_interval, at('sweep_interval')),
-    retentionMs: positiveDuration(cfg.retention, at('retention')),
+    reportDeadlineMs: duration('report_deadline'),
+    sweepIntervalMs: duration('sweep_interval'),
+    retentionMs: duration('retention'),
     token: cfg.token,
     adminToken: cfg.admin_token,
+    readToken: cfg.read_token,
+    openReads: cfg.open_reads,
     identityCertDir: cfg.identity_cert_dir,
     allowAnonymous: cfg.allow_anonymous,
     bodyLimitBytes: parseSize(cfg.body_limit, at('body_limit')),
+    bodyTimeoutMs: duration('body_timeout'),
     maxInFlight: cfg.max_in_flight,
     labelCap: cfg.label_cap,
     groupLabelCap: cfg.group_label_cap,
-    heartbeatWindowMs: positiveDuration(cfg.heartbeat_window, at('heartbeat_window')),
+    heartbeatWindowMs: duration('heartbeat_window'),
     sloFile: cfg.slo_file,
-    sloIntervalMs: positiveDuration(cfg.slo_interval, at('slo_interval')),
+    sloIntervalMs: duration('slo_interval'),
     logLevel: cfg.log_level,
   });
 }
@@ -183,7 +220,7 @@ export function loadCollectorConfig(
   return buildCollectorConfig({ file, filePath: configPath, env });
 }
 
-const SecretFields: ReadonlySet<string> = new Set(['token', 'admin_token']);
+const SecretFields: ReadonlySet<string> = new Set(['token', 'admin_token', 'read_token']);
 
 /** A value for an error message; a secret's value stays out of logs. */
 function shown(field: string, value: unknown): string {
@@ -203,7 +240,7 @@ function fileObject(file: unknown, filePath: string | null): Record<string, unkn
 
 /** Environment values are text: coerce to the field's type so the schema check is the same. */
 function fromEnv(field: Field, text: string): unknown {
-  if (field === 'allow_anonymous') {
+  if (BooleanFields.has(field)) {
     if (/^(true|1|yes)$/i.test(text)) return true;
     if (/^(false|0|no)$/i.test(text)) return false;
     return text;
@@ -212,14 +249,6 @@ function fromEnv(field: Field, text: string): unknown {
     return /^-?\d+$/.test(text) ? Number(text) : text;
   }
   return text;
-}
-
-function positiveDuration(text: string, where: string): number {
-  const ms = parseDurationMs(text, where);
-  if (ms <= 0) {
-    throw new BootwatchError('BW_CONFIG_INVALID', `${where}: expected more than 0, got '${text}'`);
-  }
-  return ms;
 }
 
 const SizeUnits: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };

@@ -2,6 +2,8 @@
 // shared/errors.ts and a message; JSON `{ error: { code, message } }` everywhere, except the OTLP
 // route, which answers a google.rpc.Status (routes/otlp.ts). Stacks and unexpected messages stay in
 // the log: a client sees BW_INTERNAL and the request id to look for.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BootwatchError, type ErrorCode, isBootwatchError } from '../shared/errors.js';
 
@@ -21,10 +23,18 @@ const FastifyCodes: Partial<Record<string, ErrorCode>> = {
   FST_ERR_NOT_FOUND: 'BW_NOT_FOUND',
 };
 
+/** One ajv error, as Fastify hands them over (`verbose: true` in server.ts adds data and schemas). */
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
+  /** The value that failed (verbose). */
+  data?: unknown;
+  /** The failing keyword's value, e.g. the branches of an anyOf (verbose). */
+  schema?: unknown;
+  /** The schema holding that keyword, e.g. the object of an additionalProperties (verbose). */
+  parentSchema?: { properties?: Record<string, unknown> };
 }
 
 export function toHttpError(err: unknown, request?: FastifyRequest): HttpError {
@@ -36,7 +46,7 @@ export function toHttpError(err: unknown, request?: FastifyRequest): HttpError {
     return {
       status: 400,
       code: 'BW_BODY_INVALID',
-      message: validationMessage(fe.validationContext ?? 'body', fe.validation[0]!),
+      message: validationMessage(fe.validationContext ?? 'body', fe.validation),
     };
   }
   const mapped = fe.code === undefined ? undefined : FastifyCodes[fe.code];
@@ -50,14 +60,76 @@ export function toHttpError(err: unknown, request?: FastifyRequest): HttpError {
   return { status: 500, code: 'BW_INTERNAL', message: 'internal error; see the collector log' };
 }
 
-/** `body/version: must NOT have fewer than 1 characters`, naming the field. */
-function validationMessage(context: string, issue: ValidationIssue): string {
-  const missing = issue.params?.missingProperty;
-  const extra = issue.params?.additionalProperty;
-  let path = `${context}${issue.instancePath ?? ''}`;
-  if (typeof missing === 'string') path += `/${missing}`;
-  if (typeof extra === 'string') return `${path}: unknown field '${extra}'`;
-  return `${path}: ${issue.message ?? 'is invalid'}`;
+/**
+ * One line that names the field, what it accepts and what was received, for every route's schema:
+ * `querystring/reason: expected one of none, cloud_init_error, ..., got 'bogus'` where ajv says
+ * `must be equal to constant` once per allowed value and then `must match a schema in anyOf`.
+ */
+export function validationMessage(context: string, issues: readonly ValidationIssue[]): string {
+  const first = issues[0]!;
+  // A union of literals fails branch by branch before the anyOf itself: answer with the anyOf.
+  const issue =
+    issues.find((i) => i.keyword === 'anyOf' && i.instancePath === first.instancePath) ?? first;
+  const path = `${context}${issue.instancePath ?? ''}`;
+  const params = issue.params ?? {};
+  if (issue.keyword === 'additionalProperties') {
+    const known = Object.keys(issue.parentSchema?.properties ?? {});
+    const expected = known.length > 0 ? `; expected one of ${known.join(', ')}` : '';
+    return `${path}: unknown field '${String(params.additionalProperty)}'${expected}`;
+  }
+  if (issue.keyword === 'required') {
+    return `${path}/${String(params.missingProperty)}: expected a value, got nothing`;
+  }
+  return `${path}: expected ${expectation(issue)}, got ${received(issue.data)}`;
+}
+
+/** What the failing keyword accepts, in words; ajv's own message for keywords not listed. */
+function expectation(issue: ValidationIssue): string {
+  const p = issue.params ?? {};
+  const values = (list: readonly unknown[]) => `one of ${list.map(String).join(', ')}`;
+  switch (issue.keyword) {
+    case 'anyOf': {
+      const branches = Array.isArray(issue.schema) ? (issue.schema as { const?: unknown }[]) : [];
+      if (branches.length > 0 && branches.every((b) => b.const !== undefined)) {
+        return values(branches.map((b) => b.const));
+      }
+      return 'a value of one of the accepted forms';
+    }
+    case 'enum':
+      return values((p.allowedValues as unknown[] | undefined) ?? []);
+    case 'const':
+      return received(p.allowedValue);
+    case 'type':
+      return `${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}`;
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `a number ${String(p.comparison)} ${String(p.limit)}`;
+    case 'minLength':
+      return p.limit === 1 ? 'a non-empty string' : `at least ${String(p.limit)} characters`;
+    case 'maxLength':
+      return `at most ${String(p.limit)} characters`;
+    case 'maxProperties':
+      return `at most ${String(p.limit)} fields`;
+    case 'pattern':
+      return `a value matching ${String(p.pattern)}`;
+    case 'format':
+      return `a ${String(p.format)}`;
+    default:
+      return (issue.message ?? 'a valid value').replace(/^must (be )?/, '');
+  }
+}
+
+/** The received value as the client sent it, cut short; never more than 100 characters. */
+function received(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') {
+    return `'${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value).slice(1, -1)}'`;
+  }
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
 }
 
 /** Logs an error at the level it deserves: 5xx with the stack, 4xx as information. */
@@ -88,4 +160,41 @@ export function registerJsonErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((request) => {
     throw new BootwatchError('BW_NOT_FOUND', `no route ${request.method} ${request.url}`);
   });
+}
+
+/**
+ * Errors Node raises before a request reaches Fastify's routes (the `clientError` event): a request
+ * that did not arrive within body_timeout (408), headers over Node's limit (431), bytes that are not
+ * HTTP (400). Answered in our JSON shape, then the connection is closed.
+ */
+export function answerClientError(
+  this: FastifyInstance,
+  err: NodeJS.ErrnoException,
+  socket: Socket,
+): void {
+  // A reset connection has nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = clientErrorAnswer(err);
+  // Debug only: a client that times out is the client's problem, and an attacker's would flood the log.
+  this.log.debug({ err, code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+function clientErrorAnswer(err: NodeJS.ErrnoException): HttpError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const message = 'the request did not arrive within body_timeout; send it again, faster';
+    return { status: 408, code: 'BW_REQUEST_TIMEOUT', message };
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, code: 'BW_HTTP_INVALID', message: 'the request headers are over 16 KiB' };
+  }
+  const message = `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
+  return { status: 400, code: 'BW_HTTP_INVALID', message };
 }

@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { BootwatchError, errorMessage, isBootwatchError } from '../shared/errors.js';
 import type { CollectorConfig } from './config.js';
 import { buildCollector } from './server.js';
 import { AlertmanagerPusher } from './slo/alertmanager.js';
@@ -31,7 +32,7 @@ export interface RunningCollector {
   readonly url: string;
   /** Idempotent; resolves once the store is closed. */
   close(): Promise<void>;
-  /** Resolves when the collector has shut down, by close() or by a signal. */
+  /** Settles when the collector has shut down, by close() or by a signal (rejects if that failed). */
   readonly closed: Promise<void>;
 }
 
@@ -48,11 +49,11 @@ export async function runCollector(
   try {
     await store.migrate();
     app = await buildCollector({ config, store, clock, logger: options.logger });
-    await app.listen({ host: config.listen.host, port: config.listen.port });
+    await listen(app, config.listen);
   } catch (e) {
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
-    throw e;
+    throw startupError(e);
   }
   const server = app;
   const sweeper = startSweeper({
@@ -90,12 +91,16 @@ export async function runCollector(
   );
 
   let closing: Promise<void> | null = null;
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let settleClosed: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  const closed = new Promise<void>((resolve, reject) => (settleClosed = { resolve, reject }));
+  // `closed` rejects when the shutdown fails; whoever awaits it hears so, and nobody awaiting it
+  // is no unhandled rejection (close() returns the same outcome).
+  closed.catch(() => undefined);
   const drainTimeoutMs = options.drainTimeoutMs ?? DrainTimeoutMs;
 
   const close = (): Promise<void> => {
-    closing ??= (async () => {
+    if (closing !== null) return closing;
+    closing = (async () => {
       removeSignalHandlers();
       server.bootwatch.startDraining();
       // Past the deadline, cut what is still open: a hung client must not hold the shutdown.
@@ -106,25 +111,58 @@ export async function runCollector(
       } finally {
         clearTimeout(deadline);
         await store.close();
-        resolveClosed();
       }
+      server.log.info('collector stopped');
     })();
+    closing.then(settleClosed?.resolve, settleClosed?.reject);
     return closing;
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
     server.log.info({ signal }, 'shutting down: draining requests in flight');
-    close().then(
-      () => server.log.info('collector stopped'),
-      (err: unknown) => {
-        server.log.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      },
-    );
+    close().catch((err: unknown) => server.log.error({ err }, 'shutdown failed'));
   };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   const removeSignalHandlers = () => signals.forEach((s) => process.off(s, onSignal));
   if (options.handleSignals !== false) signals.forEach((s) => process.once(s, onSignal));
 
   return { app: server, store, url, close, closed };
+}
+
+/** Why a listen failed, in the operator's terms, by the errno Node gives. */
+const ListenProblems: Record<string, (address: string, host: string) => string> = {
+  EADDRINUSE: (a) => `${a} is in use (another collector?); choose a free port`,
+  EACCES: (a) =>
+    `${a}: ports below 1024 need privileges (CAP_NET_BIND_SERVICE); choose a port above 1023`,
+  EADDRNOTAVAIL: (a, host) =>
+    `${a}: ${host} is not an address of this machine; use one of its addresses, or 0.0.0.0 for all`,
+  ENOTFOUND: (a, host) => `${a}: the host name ${host} does not resolve; use an IP address`,
+  EAI_AGAIN: (a, host) => `${a}: the host name ${host} could not be resolved (DNS did not answer)`,
+};
+
+async function listen(
+  app: FastifyInstance,
+  { host, port }: { host: string; port: number },
+): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const problem = ListenProblems[code]?.(address, host) ?? `${address}: ${errorMessage(e)}`;
+    throw new BootwatchError('BW_LISTEN', `cannot listen (listen, BOOTWATCH_LISTEN): ${problem}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Every startup failure leaves with a code: ours pass through; anything else (a bug, or a store
+ * that failed between opening and the first read) is BW_INTERNAL with its message.
+ */
+function startupError(e: unknown): BootwatchError {
+  if (isBootwatchError(e)) return e;
+  return new BootwatchError('BW_INTERNAL', `the collector failed to start: ${errorMessage(e)}`, {
+    cause: e,
+  });
 }

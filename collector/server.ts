@@ -7,10 +7,10 @@ import { loadSlos } from '../shared/slo/load.js';
 import type { Slo } from '../shared/slo/model.js';
 import { loadCertificates } from './auth/identity.js';
 import type { CollectorConfig } from './config.js';
-import { registerJsonErrors } from './errors-http.js';
+import { answerClientError, registerJsonErrors } from './errors-http.js';
 import { recentLabelValues } from './metrics/recent-labels.js';
 import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
-import { buildRouteAuth } from './routes/auth-hooks.js';
+import { buildRouteAuth, readsOpenDespiteCredentials, routeAccess } from './routes/auth-hooks.js';
 import { bootRoutes } from './routes/boots.js';
 import type { RouteContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
@@ -69,11 +69,38 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
       ? { loggerInstance: options.logger }
       : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimitBytes,
+    // A request's headers and body must arrive within body_timeout, or the client gets a 408 and
+    // the connection closes: a sender that trickles its body holds a connection that long at most.
+    // Node checks the open connections every connectionsCheckingInterval, so the bound is
+    // body_timeout plus up to a second. Handlers are not timed: only the arrival is.
+    requestTimeout: config.bodyTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(1000, config.bodyTimeoutMs / 2),
+      headersTimeout: Math.min(60_000, config.bodyTimeoutMs),
+    },
+    clientErrorHandler: answerClientError,
     // One line per request is noise with thousands of agents heartbeating; errors are logged.
     logController: new LogController({ disableRequestLogging: !verbose }),
     // Unknown fields are an error the client should hear about, not something to drop silently.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // `verbose` gives each validation error the value received and the failing schema, which the
+    // messages name (errors-http.ts).
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        verbose: true,
+      },
+    },
   });
+
+  // Which routes answer whom, once at startup: an open read API must not go unnoticed.
+  const access = routeAccess(config, certificates);
+  if (readsOpenDespiteCredentials(config, certificates)) {
+    app.log.warn({ access }, 'route access: the read API is open to anyone (open_reads)');
+  } else {
+    app.log.info({ access }, 'route access');
+  }
 
   let logged = false;
   const metrics = buildCollectorMetrics({

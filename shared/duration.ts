@@ -15,6 +15,27 @@ const Part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
 
 /** Parses a duration into milliseconds; throws BW_CONFIG_DURATION naming what was received. */
 export function parseDurationMs(text: string, field = 'duration'): number {
+  const total = parseTotalMs(text, field);
+  // `99999999999999999999d` parses; past 2^53 ms (285,616 years) it is not even counted exactly.
+  if (!(total <= Number.MAX_SAFE_INTEGER)) {
+    throw new BootwatchError(
+      'BW_CONFIG_DURATION',
+      `${field}: expected a duration of at most 285616 years, got '${text}'`,
+    );
+  }
+  return total;
+}
+
+/** The milliseconds a well-formed duration says, however large; null for anything else. */
+export function durationTextMs(text: string): number | null {
+  try {
+    return parseTotalMs(text, 'duration');
+  } catch {
+    return null;
+  }
+}
+
+function parseTotalMs(text: string, field: string): number {
   const s = String(text).trim();
   let total = 0;
   let matched = 0;
@@ -30,6 +51,46 @@ export function parseDurationMs(text: string, field = 'duration'): number {
     );
   }
   return total;
+}
+
+/**
+ * Node's timers count milliseconds in a signed 32-bit integer: a longer delay (24.8 days) fires
+ * after 1 ms instead, with a TimeoutOverflowWarning, so an interval setting past it spins.
+ */
+export const MaxTimerMs = 2 ** 31 - 1;
+
+/** The values a duration setting accepts, both ends included. */
+export interface DurationRange {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+export function durationRange(min: string, max: string): DurationRange {
+  return { minMs: parseDurationMs(min), maxMs: parseDurationMs(max) };
+}
+
+/** `from 1s to 1h`, as messages and the README say it. */
+export function formatRange(range: DurationRange): string {
+  return `from ${formatDuration(range.minMs)} to ${formatDuration(range.maxMs)}`;
+}
+
+export function inRange(ms: number, range: DurationRange): boolean {
+  return ms >= range.minMs && ms <= range.maxMs;
+}
+
+/**
+ * Parses a duration setting and checks its range: BW_CONFIG_DURATION when it is not a duration,
+ * BW_CONFIG_INVALID (`sweep_interval: expected a duration from 1s to 1h, got '30d'`) outside.
+ */
+export function parseDurationIn(text: string, field: string, range: DurationRange): number {
+  const ms = parseTotalMs(text, field);
+  if (!inRange(ms, range)) {
+    throw new BootwatchError(
+      'BW_CONFIG_INVALID',
+      `${field}: expected a duration ${formatRange(range)}, got '${text}'`,
+    );
+  }
+  return ms;
 }
 
 export function parseDurationSeconds(text: string, field?: string): number {

@@ -44,12 +44,21 @@ export const ErrorCodes = {
   BW_OTLP_DECODE: { status: 400, summary: 'the OTLP body does not decode' },
   BW_EVENT_INVALID: { status: 400, summary: 'an EventBridge event does not match its schema' },
   BW_BODY_INVALID: { status: 400, summary: 'the JSON body does not match the endpoint schema' },
+  BW_REQUEST_TIMEOUT: {
+    status: 408,
+    summary: 'the headers and body did not arrive within body_timeout',
+  },
+  BW_HTTP_INVALID: { status: 400, summary: 'the request is not HTTP/1.1 the collector can read' },
   BW_OVERLOADED: {
     status: 503,
     summary: 'the collector is shedding load; retry after the given delay',
   },
   BW_NOT_FOUND: { status: 404, summary: 'no such resource' },
   BW_INTERNAL: { status: 500, summary: 'an unexpected error (a bug); the log has the details' },
+  BW_LISTEN: {
+    status: 0,
+    summary: 'the collector cannot listen on its address (in use, not local, not resolvable)',
+  },
 
   // authentication
   BW_AUTH_MISSING: { status: 401, summary: 'no identity document and no bearer token was sent' },
@@ -59,6 +68,7 @@ export const ErrorCodes = {
     summary: 'the report differs from its signed identity document (instance, image, account, ...)',
   },
   BW_AUTH_ADMIN: { status: 401, summary: 'the admin API needs the admin token' },
+  BW_AUTH_READ: { status: 401, summary: 'the read API needs the read token or the admin token' },
 
   // store
   BW_STORE_OPEN: { status: 500, summary: 'the store cannot be opened or migrated' },

@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 export interface RouteAuth {
   /** The agent behind an OTLP request; throws BW_AUTH_MISSING or BW_AUTH_INVALID. */
   agent(headers: HeaderMap): Promise<AgentPrincipal>;
-  /** Reads of /api/v1: the admin token when one is configured, open otherwise. */
+  /** Reads of /api/v1: the read or admin token, or open (auth-hooks.ts has the rule). */
   read(headers: HeaderMap): void;
   /** Writes of /api/v1 (image registry): the admin token (closed without one, see auth-hooks). */
   adminWrite(headers: HeaderMap): void;

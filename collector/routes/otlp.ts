@@ -54,19 +54,20 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
   app.post(
     '/v1/metrics',
     {
-      onRequest: async (request, reply) => {
-        if (inFlight >= ctx.config.maxInFlight) {
-          throw new BootwatchError(
-            'BW_OVERLOADED',
-            `${inFlight} requests are being ingested, the limit is ${ctx.config.maxInFlight}; retry`,
-          );
-        }
+      // Shed early (no body bytes spent) while the ingest slots are full, but take a slot only
+      // once the body is in: a sender that trickles its body must not hold one (body_timeout
+      // bounds how long it holds its connection).
+      onRequest: async (request) => {
+        if (inFlight >= ctx.config.maxInFlight) throw overloaded(inFlight, ctx.config.maxInFlight);
+        principals.set(request, await ctx.auth.agent(request.headers));
+      },
+      preHandler: async (_request, reply) => {
+        if (inFlight >= ctx.config.maxInFlight) throw overloaded(inFlight, ctx.config.maxInFlight);
         inFlight += 1;
         // 'close' fires once the response is sent or the connection is gone, whichever first.
         reply.raw.once('close', () => {
           inFlight -= 1;
         });
-        principals.set(request, await ctx.auth.agent(request.headers));
       },
     },
     async (request, reply) => {
@@ -97,6 +98,13 @@ export async function otlpRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       const { body: out, contentType } = encodeExportResponse(responseKind(request), partial);
       return reply.code(200).type(contentType).send(out);
     },
+  );
+}
+
+function overloaded(inFlight: number, limit: number): BootwatchError {
+  return new BootwatchError(
+    'BW_OVERLOADED',
+    `${inFlight} requests are being ingested, the limit is ${limit}; retry`,
   );
 }
 

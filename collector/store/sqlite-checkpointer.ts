@@ -65,6 +65,11 @@ export class SqliteCheckpointer {
     this.worker = null;
     if (worker === null) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // The worker is unref'd so that it never keeps an idle process alive, but from here the
+    // caller awaits its exit: ref'd again, or the event loop may empty while the 'stop' message
+    // is on its way, and Node ends the process with exit code 13 (an unsettled top-level await)
+    // before the store closes.
+    worker.ref();
     worker.postMessage('stop');
     await exited;
   }

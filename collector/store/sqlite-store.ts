@@ -9,11 +9,11 @@
 // power loss or OS crash can lose the last commits, and NORMAL spares one fsync per commit, which
 // is most of the cost of a write. `synchronous: 'full'` fsyncs each commit for those who need the
 // latter.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BootReport } from '../../shared/boot-report.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
+import { makeDirs } from '../../shared/make-dirs.js';
 import type {
   GroupKey,
   Heartbeat,
@@ -105,7 +105,7 @@ export class SqliteStore implements Store {
     this.replicaId = options.replicaId;
     this.clock = options.clock ?? systemClock;
     try {
-      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      if (options.path !== ':memory:') makeDirs(dirname(options.path));
       this.db = new Database(options.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);

@@ -305,7 +305,7 @@ describe('loadAgentConfig rejects, naming the file, the field, the value and the
     [
       'a token TTL over the IMDS limit',
       ['  token_ttl: 1h', '  token_ttl: 7h'],
-      "imds.token_ttl: expected whole seconds from 1s to 6h (the IMDSv2 limits), got '7h'",
+      "imds.token_ttl: expected a duration from 1s to 6h, got '7h'",
     ],
     [
       'a backoff that starts above its maximum',

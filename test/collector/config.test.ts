@@ -2,13 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import {
   buildCollectorConfig,
   CollectorDefaults,
+  CollectorDurationRanges,
   loadCollectorConfig,
   parseListen,
   parseSize,
 } from '../../collector/config.js';
+import { formatDuration, MaxTimerMs } from '../../shared/duration.js';
 import { BootwatchError } from '../../shared/errors.js';
 
 function thrown(f: () => unknown): BootwatchError {
@@ -43,9 +46,12 @@ describe('collector configuration', () => {
       retentionMs: 30 * 86_400_000,
       token: null,
       adminToken: null,
+      readToken: null,
+      openReads: false,
       identityCertDir: null,
       allowAnonymous: false,
       bodyLimitBytes: 4 * 1024 * 1024,
+      bodyTimeoutMs: 30_000,
       maxInFlight: 256,
       labelCap: 50,
       groupLabelCap: 200,
@@ -173,6 +179,65 @@ describe('collector configuration', () => {
 
   it('keeps every default a valid value of its own schema', () => {
     expect(() => buildCollectorConfig({ file: { ...CollectorDefaults } })).not.toThrow();
+  });
+});
+
+describe('collector duration ranges', () => {
+  it.each([
+    [
+      'BOOTWATCH_SWEEP_INTERVAL',
+      '30d',
+      "sweep_interval: expected a duration from 1s to 1h, got '30d'",
+    ],
+    [
+      'BOOTWATCH_SWEEP_INTERVAL',
+      '1ms',
+      "sweep_interval: expected a duration from 1s to 1h, got '1ms'",
+    ],
+    [
+      'BOOTWATCH_RETENTION',
+      '99999999999999999999d',
+      "retention: expected a duration from 1h to 3650d, got '99999999999999999999d'",
+    ],
+    ['BOOTWATCH_RETENTION', '0s', "retention: expected a duration from 1h to 3650d, got '0s'"],
+    [
+      'BOOTWATCH_REPORT_DEADLINE',
+      '30s',
+      "report_deadline: expected a duration from 1m to 7d, got '30s'",
+    ],
+    [
+      'BOOTWATCH_HEARTBEAT_WINDOW',
+      '2d',
+      "heartbeat_window: expected a duration from 10s to 1d, got '2d'",
+    ],
+  ])('refuses %s=%s, naming the variable, the range and the value', (variable, value, message) => {
+    const e = thrown(() => buildCollectorConfig({ env: { [variable]: value } }));
+    expect({ code: e.code, message: e.message }).toEqual({
+      code: 'BW_CONFIG_INVALID',
+      message: `environment ${variable}: ${message}`,
+    });
+  });
+
+  it('accepts both ends of every range', () => {
+    for (const [field, range] of Object.entries(CollectorDurationRanges)) {
+      for (const ms of [range.minMs, range.maxMs]) {
+        expect(() => buildCollectorConfig({ file: { [field]: formatDuration(ms) } })).not.toThrow();
+      }
+    }
+  });
+
+  it('keeps the sweep interval, a timer, under Node timer limit', () => {
+    expect(CollectorDurationRanges.sweep_interval.maxMs).toBeLessThanOrEqual(MaxTimerMs);
+  });
+
+  it("documents every range in the README's collector table", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const [field, range] of Object.entries(CollectorDurationRanges)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${field}\``));
+      expect(row, field).toContain(
+        `(${formatDuration(range.minMs)} to ${formatDuration(range.maxMs)})`,
+      );
+    }
   });
 });
 

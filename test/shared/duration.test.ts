@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDurationMs } from '../../shared/duration.js';
+import {
+  durationRange,
+  formatDuration,
+  formatRange,
+  parseDurationIn,
+  parseDurationMs,
+} from '../../shared/duration.js';
 import { isBootwatchError } from '../../shared/errors.js';
 
 describe('parseDurationMs', () => {
@@ -36,5 +42,38 @@ describe('parseDurationMs', () => {
         expect(parseDurationMs(formatDuration(ms))).toBe(ms);
       }),
     );
+  });
+});
+
+describe('parseDurationIn', () => {
+  const range = durationRange('1s', '1h');
+
+  it('accepts both ends and says the range of what it refuses', () => {
+    expect(formatRange(range)).toBe('from 1s to 1h');
+    expect(parseDurationIn('1s', 'sweep_interval', range)).toBe(1000);
+    expect(parseDurationIn('1h', 'sweep_interval', range)).toBe(3_600_000);
+    for (const text of ['999ms', '1h1ms', '30d', '99999999999999999999d']) {
+      expect(() => parseDurationIn(text, 'sweep_interval', range)).toThrow(
+        expect.objectContaining({
+          code: 'BW_CONFIG_INVALID',
+          message: `sweep_interval: expected a duration from 1s to 1h, got '${text}'`,
+        }),
+      );
+    }
+  });
+
+  it('still says when the text is no duration at all', () => {
+    expect(() => parseDurationIn('soon', 'sweep_interval', range)).toThrow(
+      expect.objectContaining({ code: 'BW_CONFIG_DURATION' }),
+    );
+  });
+});
+
+describe('parseDurationMs limits', () => {
+  it('refuses a duration too large to count in milliseconds', () => {
+    expect(() => parseDurationMs('99999999999999999999d', 'retention')).toThrow(
+      expect.objectContaining({ code: 'BW_CONFIG_DURATION' }),
+    );
+    expect(parseDurationMs('36500d')).toBe(36_500 * 86_400_000);
   });
 });

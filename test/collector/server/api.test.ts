@@ -258,9 +258,12 @@ describeStores('collector API', (harness, engine) => {
       expect(missing.json().error.code).toBe('BW_NOT_FOUND');
     });
 
-    it('is open when no admin token is configured', async () => {
+    it('is open without a credential only when open_reads says so', async () => {
       await app.close();
       app = await testApp(store, clock, { admin_token: null });
+      expect((await app.inject({ url: '/api/v1/boots' })).statusCode).toBe(401);
+      await app.close();
+      app = await testApp(store, clock, { admin_token: null, open_reads: true });
       expect((await app.inject({ url: '/api/v1/boots' })).statusCode).toBe(200);
     });
   });
