@@ -247,8 +247,11 @@ describe('the collector on the network', () => {
         res.on('end', () => answered({ status: res.statusCode ?? 0, body: text }));
       },
     );
+    // The server has the request's headers (not only a connection, which close() would drop as
+    // idle) before shutdown begins: waiting on that, not on a delay, holds on a busy machine.
+    const received = new Promise((r) => c.app.server.once('request', r));
     req.write(body.subarray(0, 100));
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     let closed = false;
     const closing = c.close().then(() => (closed = true));
     await new Promise((r) => setTimeout(r, 50));
