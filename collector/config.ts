@@ -29,6 +29,7 @@ export const CollectorConfigSchema = Type.Object(
     identity_cert_dir: OptionalText,
     allow_anonymous: Type.Boolean(),
     body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
+    scan_body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
     max_in_flight: Type.Integer({ minimum: 1, maximum: 100_000 }),
     label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
     group_label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -53,6 +54,7 @@ export const CollectorDefaults: RawConfig = {
   identity_cert_dir: null, // folder of AWS public certificates verifying identity documents
   allow_anonymous: false, // accept agent reports and events without any credential
   body_limit: 4 * 1024 * 1024, // bytes, after decompression; or a string like 4MiB
+  scan_body_limit: 64 * 1024 * 1024, // POST .../scans only: a scanner's JSON report, after decompression
   max_in_flight: 256, // OTLP requests being ingested at once before 503 + Retry-After
   label_cap: 50, // distinct ami_version (and ami_id) label values on /metrics; the rest -> other
   group_label_cap: 200, // distinct region, asg and instance_type values on /metrics, each; the rest -> other
@@ -74,6 +76,7 @@ export interface CollectorConfig {
   readonly identityCertDir: string | null;
   readonly allowAnonymous: boolean;
   readonly bodyLimitBytes: number;
+  readonly scanBodyLimitBytes: number;
   readonly maxInFlight: number;
   readonly labelCap: number;
   readonly groupLabelCap: number;
@@ -149,6 +152,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     identityCertDir: cfg.identity_cert_dir,
     allowAnonymous: cfg.allow_anonymous,
     bodyLimitBytes: parseSize(cfg.body_limit, at('body_limit')),
+    scanBodyLimitBytes: parseSize(cfg.scan_body_limit, at('scan_body_limit')),
     maxInFlight: cfg.max_in_flight,
     labelCap: cfg.label_cap,
     groupLabelCap: cfg.group_label_cap,
@@ -204,7 +208,8 @@ function fromEnv(field: Field, text: string): unknown {
     if (/^(false|0|no)$/i.test(text)) return false;
     return text;
   }
-  if (IntegerFields.has(field) || (field === 'body_limit' && /^\d+$/.test(text))) {
+  const size = field === 'body_limit' || field === 'scan_body_limit';
+  if (IntegerFields.has(field) || (size && /^\d+$/.test(text))) {
     return /^-?\d+$/.test(text) ? Number(text) : text;
   }
   return text;

@@ -4,6 +4,7 @@
 import { counterSeriesMigration, PgDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
 import type { Migration } from './sqlite-schema.js';
+import { PgScanMigration } from './scan-schema.js';
 
 const bucketColumns = BucketColumns.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
 
@@ -134,4 +135,5 @@ export const PgMigrations: Migration[] = [
     name: 'counters: one row per series, histogram buckets as columns',
     statements: [...counterSeriesMigration(PgDialect), LockAndReadBoots],
   },
+  PgScanMigration,
 ];

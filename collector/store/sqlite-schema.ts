@@ -2,6 +2,7 @@
 // change is a new version. Each runs in its own transaction with its row in schema_migrations.
 import { counterSeriesMigration, SqliteDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
+import { SqliteScanMigration } from './scan-schema.js';
 
 export interface Migration {
   version: number;
@@ -114,4 +115,5 @@ export const SqliteMigrations: Migration[] = [
     name: 'counters: one row per series, histogram buckets as columns',
     statements: counterSeriesMigration(SqliteDialect),
   },
+  SqliteScanMigration,
 ];

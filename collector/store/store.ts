@@ -10,6 +10,7 @@ import type {
   RollupRow,
   StoredBoot,
 } from '../model.js';
+import type { ScanStore } from './scan-store.js';
 
 /**
  * A change to one exported counter or histogram under one label set, applied by the caller after
@@ -85,6 +86,8 @@ export interface RollupQuery {
 
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
+  /** Image scans: scan-store.ts. */
+  readonly scans: ScanStore;
 
   /** Creates or migrates the schema; idempotent. */
   migrate(): Promise<void>;
