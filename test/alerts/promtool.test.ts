@@ -48,6 +48,7 @@ describe.skipIf(promtool.skip)('promtool', () => {
     expect(unitTests.sort()).toEqual([
       'bad-ami.test.yml',
       'corrections.test.yml',
+      'image-scans.test.yml',
       'no-data.test.yml',
       'slow-ami.test.yml',
       'slow-burn.test.yml',
