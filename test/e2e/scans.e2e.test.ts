@@ -14,10 +14,11 @@ import { main } from '../../cli/main.js';
 import { buildCollectorConfig } from '../../collector/config.js';
 import { runCollector, type RunningCollector } from '../../collector/run-collector.js';
 import { buildDashboards } from '../../dashboards/generate-dashboards.js';
-import { interpolate, panelQueries } from '../../dashboards/panel-queries.js';
+import { panelQueries } from '../../dashboards/panel-queries.js';
 import { loadSlos } from '../../shared/slo/load.js';
 import { required, tool } from '../alerts/tools.js';
-import { instantQuery, resultSize, waitForQuery } from './prometheus-api.js';
+import { unansweredQueries } from './dashboard-queries.js';
+import { instantQuery, waitForQuery } from './prometheus-api.js';
 import { startProcess, type RunningProcess } from './process.js';
 
 const prometheus = tool(['prometheus'], 'prometheus');
@@ -137,25 +138,10 @@ describe.skipIf(prometheus.skip)('image scans end to end', () => {
       );
       expect(running.data?.result).toMatchObject([{ value: [expect.any(Number), '2'] }]);
 
-      const values = {
-        datasource: 'prometheus',
-        ami_version: '.*',
-        region: '.*',
-        asg: '.*',
-        __range: '5m',
-        __rate_interval: '5m',
-      };
       const queries = buildDashboards(loadSlos())
         .flatMap((f) => panelQueries(f.dashboard))
         .filter((q) => q.expr.includes('bootwatch_image_'));
-      const problems: string[] = [];
-      for (const q of queries) {
-        const answer = await instantQuery(promUrl, interpolate(q.expr, values));
-        const where = `${q.dashboard} / ${q.panel} / ${q.refId}`;
-        if (answer.status !== 'success') problems.push(`${where}: ${answer.error ?? 'error'}`);
-        else if (resultSize(answer) === 0) problems.push(`${where}: no data`);
-      }
-      expect(problems).toEqual([]);
+      expect(await unansweredQueries(promUrl, queries)).toEqual([]);
       expect(queries.map((q) => `${q.dashboard} / ${q.panel}`)).toEqual([
         'bootwatch-executive / Vulnerability trend by AMI version',
         'bootwatch-executive / Fixable critical and high, latest scan per AMI version',
