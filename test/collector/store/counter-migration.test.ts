@@ -93,7 +93,7 @@ describeStores('store: counters from schema 1', (harness) => {
     ]);
     expect(await store.loadCounters()).toEqual(expected);
     const versions = await h.sql('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 4 }]);
 
     // The converted rows are the ones later writes add to.
     const { counters } = await store.upsertBoot(

@@ -8,7 +8,7 @@ import { maskSpec } from '../../../collector/store/store-errors.js';
 import type { Store } from '../../../collector/store/store.js';
 import { bootReport, describeStores, T0 } from '../../support/stores.js';
 
-const Versions = [{ version: 1 }, { version: 2 }];
+const Versions = [{ version: 1 }, { version: 2 }, { version: 4 }];
 
 describeStores('store: migrations and opening', (harness, engine) => {
   it('migrates once: migrating again, or another replica opening, changes nothing', async () => {
