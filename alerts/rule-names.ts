@@ -36,11 +36,16 @@ export const AlertName = {
   budgetBurn: 'BootwatchErrorBudgetBurn',
   /** Prometheus scrapes no collector at all: every SLO alert is blind. */
   noData: 'BootwatchNoData',
+  /** The newest AMI version has more fixable critical vulnerabilities than the one it replaces. */
+  vulnerabilitiesIncreased: 'BootwatchImageVulnerabilitiesIncreased',
+  /** The AMI version running most instances has no scan within the scan policy's max_age. */
+  scanOverdue: 'BootwatchImageScanOverdue',
 } as const;
 
 export const GroupName = {
   slo: (sloName: string) => `bootwatch-slo-${sloName}`,
   meta: 'bootwatch-meta',
+  scans: 'bootwatch-image-scans',
 } as const;
 
 /** Label values of the generated alerts. */

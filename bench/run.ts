@@ -7,9 +7,9 @@
 // instead of latest.*. The run is bounded: a section that would start with less of
 // BENCH_BUDGET_MINUTES (default 15) left than it needs is skipped, and the report says so; the SLO
 // section runs last and sizes itself to what is left.
-// Sections: agent decode ingest memory load slo.
+// Sections: agent decode scans ingest memory load slo.
 // Parameters, all from the environment:
-//   BENCH_AGENT_RUNS (15)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
+//   BENCH_AGENT_RUNS (15)  BENCH_SCAN_RUNS (5)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
 //   BENCH_MEMORY_BOOTS (1000000)  BENCH_LOAD_RATES (500,1000,2000,4000)  BENCH_LOAD_SECONDS (10)
 //   BENCH_LOAD_CONNECTIONS (32)  BENCH_SLO_SIZES (10000,1000000,10000000)  BENCH_SLO_EVALUATIONS (10)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { benchAgent } from './agent-bench.js';
 import { benchDecode } from './decode-bench.js';
 import { benchIngest, benchMemory } from './ingest-bench.js';
 import { benchLoad } from './load-bench.js';
+import { benchScans } from './scan-bench.js';
 import { benchSlo, formatSloBench } from './slo-bench.js';
 import { fmt } from './stats.js';
 
@@ -119,6 +120,33 @@ await section('decode', 10_000, async () => {
         (f) =>
           `| ${f.encoding} | ${f.bodyBytes} | ${fmt(f.parseUs, 1)} | ${fmt(f.decodeUs, 1)} | **${f.ratio.toFixed(2)}** |`,
       ),
+      '',
+    ],
+  };
+});
+
+await section('scans', 60_000, async () => {
+  const r = await benchScans(num('BENCH_SCAN_RUNS', 5));
+  const f = r.figures;
+  const row = (what: string, m: keyof typeof f) =>
+    `| ${what} | ${fmt(f[m].ms, 0)} | ${fmt(f[m].maxRssMb, 0)} |`;
+  const over = (m: keyof typeof f, base: keyof typeof f) =>
+    (f[m].maxRssMb.median - f[base].maxRssMb.median).toFixed(0);
+  return {
+    json: r,
+    md: [
+      `## Scans: a ${(r.reportBytes / 1024 / 1024).toFixed(1)} MiB Trivy report (${r.entries} entries), streamed vs JSON.parse`,
+      '',
+      '| | ms | peak RSS MB |',
+      '|---|---|---|',
+      row('bare node + reader loaded (RSS floor)', 'bare'),
+      row('JSON.parse of the file', 'parse'),
+      row('streaming reader (readReportStream)', 'stream'),
+      row('collector, idle', 'collector-idle'),
+      row('collector, POST of the report (loopback)', 'collector'),
+      '',
+      `Peak RSS over its floor, medians: JSON.parse **+${over('parse', 'bare')} MB**, streaming ` +
+        `reader **+${over('stream', 'bare')} MB**, collector ingest **+${over('collector', 'collector-idle')} MB**.`,
       '',
     ],
   };

@@ -8,7 +8,7 @@ import { DefaultLinks, buildRuleFile } from '../alerts/generate-rules.js';
 import { renderRuleFile, isAlertingRule } from '../alerts/rule-file.js';
 import { generateDashboards } from '../dashboards/generate-dashboards.js';
 import { DefaultCollectorUrl } from '../dashboards/debug.js';
-import { loadSlos } from '../shared/slo/load.js';
+import { loadSloFile } from '../shared/slo/load.js';
 
 const Help = `usage: bootwatch generate <rules|dashboards> [options]
 
@@ -59,7 +59,9 @@ export async function runGenerateCommand(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const slos = loadSlos(values['slo-file'] ?? process.env.BOOTWATCH_SLO_FILE ?? null);
+  const { slos, scanPolicy } = loadSloFile(
+    values['slo-file'] ?? process.env.BOOTWATCH_SLO_FILE ?? null,
+  );
   const out = join(values.out ?? (target === 'rules' ? 'alerts' : 'dashboards'), 'generated');
   let files: OutFile[];
   let summary: string;
@@ -69,6 +71,7 @@ export async function runGenerateCommand(argv: string[]): Promise<number> {
         grafanaUrl: values['grafana-url'] ?? DefaultLinks.grafanaUrl,
         runbookUrl: values['runbook-url'] ?? DefaultLinks.runbookUrl,
       },
+      scanPolicy,
     });
     const rules = file.groups.flatMap((g) => g.rules);
     const alerts = rules.filter(isAlertingRule).length;

@@ -26,6 +26,10 @@ const commands: Record<string, Command> = {
       "validate an SLO file (bootwatch YAML or OpenSLO); print a collector's SLO status table",
     run: async (argv) => (await import('./slo-command.js')).runSloCommand(argv),
   },
+  scan: {
+    summary: "send a scanner's report of an AMI (submit); ask the scan gate about a version (gate)",
+    run: async (argv) => (await import('./scan-command.js')).runScanCommand(argv),
+  },
   simulate: {
     summary: 'run a simulated fleet (real agents, fake IMDS and machines) against a collector',
     run: async (argv) => (await import('./simulate-command.js')).runSimulateCommand(argv),

@@ -32,6 +32,7 @@ export const CollectorConfigSchema = Type.Object(
     allow_anonymous: Type.Boolean(),
     body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
     body_timeout: Duration,
+    scan_body_limit: Type.Union([Type.Integer({ minimum: 1024 }), Type.String({ maxLength: 32 })]),
     max_in_flight: Type.Integer({ minimum: 1, maximum: 100_000 }),
     label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
     group_label_cap: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -60,6 +61,7 @@ export const CollectorDefaults: RawConfig = {
   allow_anonymous: false, // accept agent reports and events without any credential
   body_limit: 4 * 1024 * 1024, // bytes, after decompression; or a string like 4MiB
   body_timeout: '30s', // a request's headers and body arrive within this, or 408
+  scan_body_limit: 64 * 1024 * 1024, // POST .../scans only: a scanner's JSON report, after decompression
   max_in_flight: 256, // OTLP requests being ingested at once before 503 + Retry-After
   label_cap: 50, // distinct ami_version (and ami_id) label values on /metrics; the rest -> other
   group_label_cap: 200, // distinct region, asg and instance_type values on /metrics, each; the rest -> other
@@ -107,6 +109,7 @@ export interface CollectorConfig {
   readonly allowAnonymous: boolean;
   readonly bodyLimitBytes: number;
   readonly bodyTimeoutMs: number;
+  readonly scanBodyLimitBytes: number;
   readonly maxInFlight: number;
   readonly labelCap: number;
   readonly groupLabelCap: number;
@@ -189,6 +192,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     allowAnonymous: cfg.allow_anonymous,
     bodyLimitBytes: parseSize(cfg.body_limit, at('body_limit')),
     bodyTimeoutMs: duration('body_timeout'),
+    scanBodyLimitBytes: parseSize(cfg.scan_body_limit, at('scan_body_limit')),
     maxInFlight: cfg.max_in_flight,
     labelCap: cfg.label_cap,
     groupLabelCap: cfg.group_label_cap,
@@ -245,7 +249,8 @@ function fromEnv(field: Field, text: string): unknown {
     if (/^(false|0|no)$/i.test(text)) return false;
     return text;
   }
-  if (IntegerFields.has(field) || (field === 'body_limit' && /^\d+$/.test(text))) {
+  const size = field === 'body_limit' || field === 'scan_body_limit';
+  if (IntegerFields.has(field) || (size && /^\d+$/.test(text))) {
     return /^-?\d+$/.test(text) ? Number(text) : text;
   }
   return text;

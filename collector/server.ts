@@ -3,12 +3,14 @@
 import type { X509Certificate } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { loadSlos } from '../shared/slo/load.js';
+import { loadSloFile, loadSlos } from '../shared/slo/load.js';
+import type { ScanPolicy } from '../shared/slo/scan-policy.js';
 import type { Slo } from '../shared/slo/model.js';
 import { loadCertificates } from './auth/identity.js';
 import type { CollectorConfig } from './config.js';
 import { answerClientError, registerJsonErrors } from './errors-http.js';
 import { recentLabelValues } from './metrics/recent-labels.js';
+import { registerImageScanGauges } from './metrics/image-scan-gauges.js';
 import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
 import { buildRouteAuth, readsOpenDespiteCredentials, routeAccess } from './routes/auth-hooks.js';
 import { bootRoutes } from './routes/boots.js';
@@ -18,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
+import { scanRoutes } from './routes/scans.js';
 import { sloRoutes } from './routes/slos.js';
 import { SloEngine } from './slo/slo-engine.js';
 import { registerSloGauges } from './slo/slo-gauges.js';
@@ -50,6 +53,8 @@ export interface BuildCollectorOptions {
   processMetrics?: boolean;
   /** SLO definitions; read from config.sloFile (or the built-in defaults) when not given. */
   slos?: Slo[];
+  /** The scan gate's policy; read from config.sloFile (or the default policy) when not given. */
+  scanPolicy?: ScanPolicy;
 }
 
 export async function buildCollector(options: BuildCollectorOptions): Promise<FastifyInstance> {
@@ -128,6 +133,9 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
     log: app.log,
   });
   registerSloGauges(metrics.registry, () => slo.report(), config.labelCap);
+  registerImageScanGauges(metrics.registry, store, config.labelCap, (err) =>
+    app.log.warn({ err }, 'image scan gauges: the store did not answer'),
+  );
 
   let draining = false;
   const ctx: RouteContext = { config, store, clock, metrics, auth, isDraining: () => draining };
@@ -154,5 +162,9 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   bootRoutes(app, ctx);
   sloRoutes(app, ctx, slo);
   await app.register(otlpRoutes, ctx);
+  await app.register(scanRoutes, {
+    ctx,
+    policy: options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy,
+  });
   return app;
 }

@@ -1,11 +1,12 @@
 // Debug: where the boot time goes (each phase and cloud-init stage per AMI version), the time to
-// ready distribution, which AMIs and instance types fail, agent coverage, and a link to one
-// instance's boot timeline in the collector API.
+// ready distribution, which AMIs and instance types fail, agent coverage, the latest scan of each
+// AMI version, and a link to one instance's boot timeline in the collector API.
 import { Phases, PromLabel, PromMetric } from '../shared/conventions.js';
 import { dashboard } from './dashboard-shell.js';
 import type { Dashboard } from './grafana-model.js';
 import { heatmap, row, table, text, timeseries } from './panels.js';
 import { bootsBy, phaseQuantile, Range } from './queries.js';
+import { latestScanPanels } from './scan-panels.js';
 import { filterMatchers, textVariable } from './variables.js';
 
 export const DebugDashboard = { uid: 'bootwatch-debug', title: 'bootwatch / Debug' };
@@ -150,6 +151,7 @@ export function debugDashboard(collectorUrl: string = DefaultCollectorUrl): Dash
         min: 0,
         width: 12,
       }),
+      ...latestScanPanels(),
       row('One instance'),
       text('Boot timeline of one instance', timeline),
     ],

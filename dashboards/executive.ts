@@ -1,6 +1,6 @@
 // Executive: is each AMI version good enough, and which ones are rolling out? Boot success and
 // time to ready per AMI version against their objectives, p95 time to ready, error budget left,
-// and the share of boots each version takes.
+// the share of boots each version takes, and the vulnerabilities of each version's latest scan.
 import { errorBudget, promNumber } from '../alerts/recording-rules.js';
 import { RecordName, windowName } from '../alerts/rule-names.js';
 import { sloWindows } from '../alerts/rule-windows.js';
@@ -10,6 +10,7 @@ import { dashboard } from './dashboard-shell.js';
 import type { Dashboard } from './grafana-model.js';
 import { barGauge, row, stat, timeseries, type PanelDraft } from './panels.js';
 import { bootsBy, goodRatio, Range, recordedSeries, timeToReadyQuantile } from './queries.js';
+import { vulnerabilityTrendPanels } from './scan-panels.js';
 
 export const ExecutiveDashboard = { uid: 'bootwatch-executive', title: 'bootwatch / Executive' };
 
@@ -155,6 +156,7 @@ export function executiveDashboard(slos: readonly Slo[]): Dashboard {
         width: 4,
         height: 8,
       }),
+      ...vulnerabilityTrendPanels(),
     ],
   });
 }

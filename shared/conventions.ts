@@ -127,6 +127,14 @@ export const PromMetric = {
   sloAlertState: 'bootwatch_slo_alert_state',
   /** OTLP data points a partial success rejected (this replica, since it started). */
   rejectedDataPoints: 'bootwatch_rejected_data_points_total',
+  /** Vulnerabilities in the latest scan of each AMI version, by severity and fixable. */
+  imageVulnerabilities: 'bootwatch_image_vulnerabilities',
+  /** When the latest scan of each AMI version was made (the report's own time). */
+  imageScanTimestamp: 'bootwatch_image_scan_timestamp_seconds',
+  /** Instances running per AMI version (launches joined with the image registry). */
+  imageInstancesRunning: 'bootwatch_image_instances_running',
+  /** 1 for the newest registered AMI version, labelled with the version it replaces. */
+  imageReplaces: 'bootwatch_image_replaces_info',
 } as const;
 
 /** Prometheus label names, the group-by vocabulary of SLOs. */
@@ -142,7 +150,17 @@ export const PromLabel = {
   slo: 'slo',
   window: 'window',
   severity: 'severity',
+  fixable: 'fixable',
+  replacedVersion: 'replaced_version',
 } as const;
+
+/**
+ * Vulnerability severities as bootwatch counts them (the `severity` label of
+ * bootwatch_image_vulnerabilities), worst first. Trivy writes these upper-case; Grype writes
+ * them capitalised, and its `Negligible` counts as `low` (scan-summary.ts).
+ */
+export const VulnerabilitySeverities = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
+export type VulnerabilitySeverity = (typeof VulnerabilitySeverities)[number];
 
 /**
  * Time-to-ready histogram bucket bounds, in seconds. Shared by the agent's OTLP histogram, the

@@ -60,6 +60,24 @@ export const ErrorCodes = {
     summary: 'the collector cannot listen on its address (in use, not local, not resolvable)',
   },
 
+  // image scans
+  BW_SCAN_JSON: {
+    status: 400,
+    summary: 'a scan report is not one complete JSON document (truncated, or a syntax error)',
+  },
+  BW_SCAN_FORMAT: {
+    status: 422,
+    summary: 'a scan report is JSON, but neither a Trivy (SchemaVersion 2) nor a Grype report',
+  },
+  BW_SCAN_IMAGE_UNKNOWN: {
+    status: 404,
+    summary: 'a scan report was sent for an AMI id that no one registered',
+  },
+  BW_SCAN_MISMATCH: {
+    status: 422,
+    summary: 'the scan report names another AMI than the one it was sent for',
+  },
+
   // authentication
   BW_AUTH_MISSING: { status: 401, summary: 'no identity document and no bearer token was sent' },
   BW_AUTH_INVALID: { status: 401, summary: 'the token or the identity signature does not verify' },

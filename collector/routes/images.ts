@@ -3,7 +3,8 @@
 //                        version, build }; the registry wins over what agents report.
 //   GET  /api/v1/images?since=30d  per AMI version: first boots decided in the window, successes,
 //                        failures by reason, time-to-ready p50/p95/p99 (estimated within the
-//                        TimeToReadyBuckets, see image-stats.ts), and the registered images.
+//                        TimeToReadyBuckets, see image-stats.ts), the registered images and the
+//                        version's latest scan (routes/scans.ts).
 // JSON bodies use the field names of the model (camelCase); query parameters are snake_case.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +15,7 @@ import type { ImageRecord } from '../model.js';
 import type { RouteContext } from './context.js';
 import { imageStats } from './image-stats.js';
 import { floorMinute, MinuteMs, parseSince } from './query.js';
+import { withLatestScans } from './scans.js';
 
 export const ImageBodySchema = Type.Object(
   {
@@ -103,14 +105,15 @@ export function imageRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const fromMs = floorMinute(parseSince(request.query.since, now, DefaultStatsWindow));
       // The current minute is included: its rollups are already counted.
       const toMs = floorMinute(now) + MinuteMs;
-      const [rows, images] = await Promise.all([
+      const [rows, images, scans] = await Promise.all([
         ctx.store.rollups({ fromMs, toMs }),
         ctx.store.listImages(),
+        ctx.store.scans.latest(),
       ]);
       return {
         since: new Date(fromMs).toISOString(),
         until: new Date(toMs).toISOString(),
-        versions: imageStats(rows, images),
+        versions: withLatestScans(imageStats(rows, images), scans),
       };
     },
   );

@@ -4,6 +4,7 @@
 import { counterSeriesMigration, PgDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
 import type { Migration } from './sqlite-schema.js';
+import { PgScanMigration } from './scan-schema.js';
 
 const bucketColumns = BucketColumns.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
 
@@ -164,4 +165,5 @@ export const PgMigrations: Migration[] = [
       `INSERT INTO rollup_changes_pruned (id, txid) VALUES (1, '0')`,
     ],
   },
+  PgScanMigration,
 ];

@@ -25,6 +25,7 @@ import { GroupCommit } from './group-commit.js';
 import { latestHeartbeats } from './heartbeats.js';
 import { publicLaunch } from './launch-merge.js';
 import { PgFeed } from './pg-feed.js';
+import { PgScans } from './pg-scans.js';
 import { PgMigrations } from './pg-schema.js';
 import { MigrateLockId, Sql } from './pg-sql.js';
 import { inTransaction, run, type Db } from './pg-tx.js';
@@ -69,6 +70,7 @@ export const PgBatchConcurrency = 2;
 
 export class PgStore implements Store {
   readonly engine = 'postgres' as const;
+  readonly scans: PgScans;
   private readonly pool: pg.Pool;
   private readonly replicaId: string;
   private readonly clock: Clock;
@@ -95,6 +97,7 @@ export class PgStore implements Store {
     // An idle client's error (a server restart) must not crash the collector: the pool drops
     // that client, and the next query connects anew or fails with its own error.
     this.pool.on('error', () => undefined);
+    this.scans = new PgScans(this.pool, (what, fn) => this.write(what, fn));
     // Reports that arrive while transactions are in flight share the next one: a batch costs the
     // same round trips as one report, so few batches in flight make large batches. Two, so that
     // one waiting on an instance lock (a sweep, another replica) does not hold up all ingest.

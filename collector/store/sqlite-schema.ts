@@ -2,6 +2,7 @@
 // change is a new version. Each runs in its own transaction with its row in schema_migrations.
 import { counterSeriesMigration, SqliteDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
+import { SqliteScanMigration } from './scan-schema.js';
 
 export interface Migration {
   version: number;
@@ -143,4 +144,5 @@ export const SqliteMigrations: Migration[] = [
       `INSERT INTO rollup_changes_pruned (id, through) VALUES (1, 0)`,
     ],
   },
+  SqliteScanMigration,
 ];

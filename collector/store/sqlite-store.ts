@@ -43,6 +43,7 @@ import {
 } from './rows.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { pruneSqliteChanges, SqliteFeed } from './sqlite-feed.js';
+import { SqliteScans } from './sqlite-scans.js';
 import { SqliteMigrations } from './sqlite-schema.js';
 import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { writeBoots, writeEvents, writeSweep, type SqliteWriter } from './sqlite-writes.js';
@@ -75,6 +76,7 @@ export const SqliteMaxBatch = 256;
 
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
+  readonly scans: SqliteScans;
   private readonly db: Database.Database;
   private readonly replicaId: string;
   private readonly clock: Clock;
@@ -120,6 +122,7 @@ export class SqliteStore implements Store {
       throw openError(options.path, e);
     }
     this.tx = this.db.transaction((fn: () => unknown) => fn());
+    this.scans = new SqliteScans(this.db, (what, fn) => this.write(what, fn));
   }
 
   /** One immediate transaction: it takes the write lock first, so it never fails half-way on it. */

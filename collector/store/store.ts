@@ -13,6 +13,7 @@ import type {
 import type { RollupChange } from './rollup-math.js';
 
 export type { RollupChange } from './rollup-math.js';
+import type { ScanStore } from './scan-store.js';
 
 /**
  * A change to one exported counter or histogram under one label set, applied by the caller after
@@ -111,6 +112,8 @@ export interface Store {
    * opened the store: when it moved, the feed has news for this replica's SLO engine.
    */
   readonly changesWritten: number;
+  /** Image scans: scan-store.ts. */
+  readonly scans: ScanStore;
 
   /** Creates or migrates the schema; idempotent. */
   migrate(): Promise<void>;

@@ -25,6 +25,7 @@ import {
   type GroupByLabel,
   type SparseRule,
 } from './model.js';
+import { ScanPolicyKey } from './scan-policy.js';
 import { DefaultTierSpecs, tierFor, type TierSpec } from './tiers.js';
 import type { Field, SpecReader } from './yaml-reader.js';
 
@@ -44,7 +45,7 @@ const DefaultWindowMs = 30 * 86_400_000;
 
 /** The SLOs of one `slos:` document. */
 export function readBootwatchDocument(r: SpecReader, root: YAMLMap): SloDraft[] {
-  r.onlyKeys(root, '', ['slos']);
+  r.onlyKeys(root, '', ['slos', ScanPolicyKey]);
   const list = r.required(root, 'slos', '');
   const seq = list ? r.seq(list) : null;
   if (!seq || !list) return [];

@@ -1,6 +1,7 @@
 // SLO definitions from a file (BOOTWATCH_SLO_FILE): bootwatch's `slos:` documents and OpenSLO v1
-// `kind: SLO` documents, in one YAML stream or several (`---`). Every problem of the file is
-// reported at once, each naming the file, the line and the field, in one BW_SLO_INVALID error.
+// `kind: SLO` documents, in one YAML stream or several (`---`), and the file's `scan_policy:`
+// (scan-policy.ts). Every problem of the file is reported at once, each naming the file, the line
+// and the field, in one BW_SLO_INVALID error.
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseAllDocuments, type YAMLMap } from 'yaml';
 import { BootwatchError, errorMessage } from '../errors.js';
@@ -10,12 +11,25 @@ import type { SloDraft } from './draft.js';
 import type { Slo } from './model.js';
 import { collectOpenSloDocument, emptyObjects, reportUnused } from './openslo-objects.js';
 import { readOpenSloDocument } from './openslo-spec.js';
+import { DefaultScanPolicy, takeScanPolicy, type ScanPolicy } from './scan-policy.js';
 import { validateDrafts } from './validate.js';
 import { shown, SpecReader } from './yaml-reader.js';
 
+export interface SloFile {
+  slos: Slo[];
+  scanPolicy: ScanPolicy;
+}
+
 /** The SLOs of `file`, or the built-in defaults without one. Throws BW_SLO_INVALID. */
 export function loadSlos(file?: string | null): Slo[] {
-  if (file === undefined || file === null || file === '') return defaultSlos();
+  return loadSloFile(file).slos;
+}
+
+/** The SLOs and the scan policy of `file`, or the built-in defaults without one. */
+export function loadSloFile(file?: string | null): SloFile {
+  if (file === undefined || file === null || file === '') {
+    return { slos: defaultSlos(), scanPolicy: { ...DefaultScanPolicy } };
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -25,28 +39,32 @@ export function loadSlos(file?: string | null): Slo[] {
       `${file}: cannot read the SLO file: ${errorMessage(e)}`,
     );
   }
-  return parseSloDocuments(text, file);
+  return parseSloFile(text, file);
 }
 
 /** Parses and validates; throws BW_SLO_INVALID listing every problem. */
 export function parseSloDocuments(text: string, file: string): Slo[] {
-  const { slos, problems } = checkSloDocuments(text, file);
+  return parseSloFile(text, file).slos;
+}
+
+/** Parses and validates the SLOs and the scan policy; throws BW_SLO_INVALID like parseSloDocuments. */
+export function parseSloFile(text: string, file: string): SloFile {
+  const { slos, scanPolicy, problems } = checkSloDocuments(text, file);
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw new BootwatchError('BW_SLO_INVALID', `${file}: ${count}:\n  ${problems.join('\n  ')}`);
   }
-  return slos;
+  return { slos, scanPolicy };
 }
 
-/** What checkSloDocuments found: the SLOs (none unless valid), the problems and the notes. */
-export interface SloCheck {
-  slos: Slo[];
+/** What checkSloDocuments found: the SLOs (none unless valid), the scan policy, the problems and the notes. */
+export interface SloCheck extends SloFile {
   problems: string[];
   /** What the file leaves to a default or to Alertmanager (`file:line: field: ...`). */
   notes: string[];
 }
 
-/** Parses and validates without throwing: the SLOs read and every problem found. */
+/** Parses and validates without throwing: the SLOs and scan policy read, and every problem found. */
 export function checkSloDocuments(text: string, file: string): SloCheck {
   const lines = new LineCounter();
   const r = new SpecReader(file, lines);
@@ -54,6 +72,7 @@ export function checkSloDocuments(text: string, file: string): SloCheck {
   if (!Array.isArray(docs) || docs.length === 0) {
     return {
       slos: [],
+      scanPolicy: { ...DefaultScanPolicy },
       problems: [`${file}: expected SLO definitions, got an empty file`],
       notes: [],
     };
@@ -66,9 +85,11 @@ export function checkSloDocuments(text: string, file: string): SloCheck {
       );
     }
   }
-  if (r.problems.length > 0) return { slos: [], problems: r.problems, notes: [] };
+  if (r.problems.length > 0) {
+    return { slos: [], scanPolicy: { ...DefaultScanPolicy }, problems: r.problems, notes: [] };
+  }
 
-  const roots: YAMLMap[] = [];
+  const mappings: YAMLMap[] = [];
   for (const doc of docs) {
     if (doc.contents === null) continue;
     if (!isMap(doc.contents)) {
@@ -79,8 +100,9 @@ export function checkSloDocuments(text: string, file: string): SloCheck {
       );
       continue;
     }
-    roots.push(doc.contents);
+    mappings.push(doc.contents);
   }
+  const { scanPolicy, sloRoots: roots } = takeScanPolicy(r, mappings);
   // OpenSLO documents first: an SLO may refer to an SLI or alert policy written after it.
   const objects = emptyObjects();
   const openSlos: YAMLMap[] = [];
@@ -113,6 +135,7 @@ export function checkSloDocuments(text: string, file: string): SloCheck {
   }
   return {
     slos: problems.length === 0 ? drafts.map((d) => d.slo) : [],
+    scanPolicy,
     problems,
     notes: r.notes,
   };

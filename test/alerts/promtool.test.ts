@@ -49,6 +49,7 @@ describe.skipIf(promtool.skip)('promtool', () => {
       'bad-ami.test.yml',
       'corrections.test.yml',
       'flapping.test.yml',
+      'image-scans.test.yml',
       'no-data.test.yml',
       'slow-ami.test.yml',
       'slow-burn.test.yml',

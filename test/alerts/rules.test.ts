@@ -107,12 +107,13 @@ describe('generated rules (golden)', () => {
     expect(ratio?.expr).toContain('sum by (ami_version, asg)');
   });
 
-  it('parses as YAML with one group per SLO and the meta group', () => {
+  it('parses as YAML with one group per SLO, the meta group and the image scan group', () => {
     const doc = parse(readFileSync(committed, 'utf8')) as { groups: { name: string }[] };
     expect(doc.groups.map((g) => g.name)).toEqual([
       'bootwatch-slo-boot-success',
       'bootwatch-slo-time-to-ready',
       'bootwatch-meta',
+      'bootwatch-image-scans',
     ]);
   });
 });
@@ -297,6 +298,7 @@ describe('what cannot become rules', () => {
     expect(file.groups.map((g) => g.name)).toEqual([
       'bootwatch-slo-boot-success',
       'bootwatch-meta',
+      'bootwatch-image-scans',
     ]);
     expect(file.header.join('\n')).toContain('coverage: agent_coverage');
     expect(file.header.join('\n')).toContain('no rules here, the collector evaluates it');

@@ -52,6 +52,7 @@ describe('collector configuration', () => {
       allowAnonymous: false,
       bodyLimitBytes: 4 * 1024 * 1024,
       bodyTimeoutMs: 30_000,
+      scanBodyLimitBytes: 64 * 1024 * 1024,
       maxInFlight: 256,
       labelCap: 50,
       groupLabelCap: 200,
@@ -60,6 +61,14 @@ describe('collector configuration', () => {
       sloIntervalMs: 30_000,
       logLevel: 'info',
     });
+  });
+
+  it("reads scan_body_limit, the scan route's own limit, as a size like body_limit", () => {
+    const env = (value: string) =>
+      buildCollectorConfig({ env: { BOOTWATCH_SCAN_BODY_LIMIT: value }, hostname: 'h' });
+    expect(env('128MiB').scanBodyLimitBytes).toBe(128 * 1024 * 1024);
+    expect(env('1048576').scanBodyLimitBytes).toBe(1_048_576);
+    expect(() => env('lots')).toThrow(/scan_body_limit: expected a size of at least 1KiB/);
   });
 
   it('reads the file and lets the environment win field by field', () => {
