@@ -7,15 +7,17 @@
 // instead of latest.*. The run is bounded: a section that would start with less of
 // BENCH_BUDGET_MINUTES (default 15) left than it needs is skipped, and the report says so; the SLO
 // section runs last and sizes itself to what is left.
-// Sections: agent decode scans ingest memory load slo.
+// Sections: agent decode scans ingest memory load feedlag slo.
 // Parameters, all from the environment:
 //   BENCH_AGENT_RUNS (15)  BENCH_SCAN_RUNS (5)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
 //   BENCH_MEMORY_BOOTS (1000000)  BENCH_LOAD_RATES (500,1000,2000,4000)  BENCH_LOAD_SECONDS (10)
-//   BENCH_LOAD_CONNECTIONS (32)  BENCH_SLO_SIZES (10000,1000000,10000000)  BENCH_SLO_EVALUATIONS (10)
+//   BENCH_LOAD_CONNECTIONS (32)  BENCH_FEEDLAG_RATE (2000)  BENCH_FEEDLAG_INTERVAL_SECONDS (5)
+//   BENCH_FEEDLAG_SECONDS (15)  BENCH_SLO_SIZES (10000,1000000,10000000)  BENCH_SLO_EVALUATIONS (10)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchAgent } from './agent-bench.js';
 import { benchDecode } from './decode-bench.js';
+import { benchFeedLag, formatFeedLag } from './feed-lag-bench.js';
 import { benchIngest, benchMemory } from './ingest-bench.js';
 import { benchLoad } from './load-bench.js';
 import { benchScans } from './scan-bench.js';
@@ -256,6 +258,16 @@ await section('load', 2 * loadRates.length * loadSeconds * 1000 + 20_000, async 
       '',
     ],
   };
+});
+
+await section('feedlag', 45_000, async () => {
+  const rows = await benchFeedLag({
+    bootsPerSecond: num('BENCH_FEEDLAG_RATE', 2000),
+    intervalMs: num('BENCH_FEEDLAG_INTERVAL_SECONDS', 5) * 1000,
+    seconds: num('BENCH_FEEDLAG_SECONDS', 15),
+    log: (line) => console.log(`  ${line}`),
+  });
+  return { json: rows, md: formatFeedLag(rows) };
 });
 
 const sloSizes = (env.BENCH_SLO_SIZES ?? '10000,1000000,10000000').split(',').map((r) => {
