@@ -7,9 +7,11 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BootReportSchema } from '../shared/boot-report.js';
 import { UnknownVersion } from '../shared/conventions.js';
+import { PrintablePattern } from '../shared/text.js';
 
+/** Printable as the boot report requires it (shared/text.ts): what passes here passes there. */
 const Text = (maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, pattern: '^[^\\x00-\\x1f\\x7f]*$' });
+  Type.String({ minLength: 1, maxLength, pattern: PrintablePattern });
 
 /**
  * Field limits follow the boot report's, so that whatever the manifest says fits the report.

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   readImageManifest,
   resolveAmiVersion,
 } from '../../agent/image-manifest.js';
+import { BootReportSchema } from '../../shared/boot-report.js';
 
 const ManifestPath = '/etc/bootwatch/image.json';
 const base = mkdtempSync(join(tmpdir(), 'bootwatch-manifest-'));
@@ -164,6 +166,16 @@ describe('resolveAmiVersion', () => {
       source: 'unknown',
       notes: [`ignored the version tag value "${'x'.repeat(200)}"`],
     });
+  });
+
+  it('takes only a version the collector accepts: a C1 control or a lone surrogate is ignored', () => {
+    // Such a version used to pass here and fail the report's schema: the agent then set its own
+    // report aside instead of reporting the boot as version unknown.
+    for (const tag of ['1.9\u0085', 'v\ud800']) {
+      const resolved = resolveAmiVersion({ manifest: null, versionTagValue: tag });
+      expect(resolved).toMatchObject({ version: 'unknown', source: 'unknown' });
+    }
+    expect(Value.Check(BootReportSchema.properties.amiVersion, '1.9\u0085')).toBe(false);
   });
 
   it('returns only a value it was given, or unknown', () => {
