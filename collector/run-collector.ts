@@ -44,7 +44,13 @@ export async function runCollector(
   options: RunOptions = {},
 ): Promise<RunningCollector> {
   const clock = options.clock ?? systemClock;
-  const store = await openStore(config.store, { replicaId: config.replicaId, clock });
+  const store = await openStore(config.store, {
+    replicaId: config.replicaId,
+    clock,
+    // Coverage asks for a heartbeat within the window: a row refreshed every half window is
+    // enough for agents that heartbeat at least that often (collector/store/heartbeats.ts).
+    heartbeatRefreshMs: config.heartbeatWindowMs / 2,
+  });
   let app: FastifyInstance | undefined;
   try {
     await store.migrate();

@@ -5,21 +5,29 @@
 // per transaction, so that one bad write fails alone: nothing else half-written, nothing lost.
 //
 // Ordering: writes with the same key (an instance id) never share a batch and never run in two
-// batches at once; they commit in the order they were submitted.
+// batches at once; they commit in the order they were submitted. Writes without a key (a
+// request's heartbeats or events, which the write merges whatever their order) only batch.
 
 export interface GroupCommitOptions<T, R> {
   /** At most this many writes in one transaction. */
   maxBatch: number;
   /** Transactions in flight at once (SQLite: 1; PostgreSQL: a share of the pool). */
   concurrency: number;
-  keyOf(item: T): string;
+  /**
+   * Turns of the event loop a batch may wait for more writes while they keep arriving (0: it
+   * starts at the first turn). A busy collector decodes a few requests a turn; a commit costs the
+   * same for one write or many, so waiting while the queue grows makes fewer, larger batches.
+   */
+  lingerTurns?: number;
+  /** The key that orders writes; none: any writes may share a batch or run at once. */
+  keyOf?: (item: T) => string;
   /** Writes the items in one transaction, all or none; the results in item order. */
   write(items: T[]): Promise<R[]>;
 }
 
 interface Pending<T, R> {
   item: T;
-  key: string;
+  key: string | null;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -35,7 +43,7 @@ export class GroupCommit<T, R> {
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, key: this.o.keyOf(item), resolve, reject });
+      this.queue.push({ item, key: this.o.keyOf?.(item) ?? null, resolve, reject });
       this.schedule();
     });
   }
@@ -51,10 +59,19 @@ export class GroupCommit<T, R> {
   private schedule(): void {
     if (this.scheduled || this.running >= this.o.concurrency) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const linger = this.o.lingerTurns ?? 0;
+    const turn = (n: number, queued: number) => {
+      // Still growing, and room for more: one more turn.
+      if (n < linger && this.queue.length > queued && this.queue.length < this.o.maxBatch) {
+        const now = this.queue.length;
+        setImmediate(() => turn(n + 1, now));
+        return;
+      }
       this.scheduled = false;
       this.drain();
-    });
+    };
+    const queued = this.queue.length;
+    setImmediate(() => turn(0, linger > 0 ? queued - 1 : queued));
   }
 
   private drain(): void {
@@ -62,12 +79,14 @@ export class GroupCommit<T, R> {
       const batch = this.take();
       if (batch.length === 0) break; // everything queued waits for a key being written
       this.running += 1;
-      for (const p of batch) this.busy.add(p.key);
+      for (const p of batch) if (p.key !== null) this.busy.add(p.key);
       void this.run(batch).finally(() => {
         this.running -= 1;
-        for (const p of batch) this.busy.delete(p.key);
-        if (this.queue.length > 0) this.drain();
-        else if (this.running === 0) this.notifyIdle();
+        for (const p of batch) if (p.key !== null) this.busy.delete(p.key);
+        if (this.queue.length > 0) {
+          if ((this.o.lingerTurns ?? 0) > 0) this.schedule();
+          else this.drain();
+        } else if (this.running === 0) this.notifyIdle();
       });
     }
   }
@@ -78,8 +97,8 @@ export class GroupCommit<T, R> {
     const rest: Pending<T, R>[] = [];
     const seen = new Set<string>();
     for (const p of this.queue) {
-      const free = !this.busy.has(p.key) && !seen.has(p.key);
-      seen.add(p.key);
+      const free = p.key === null || (!this.busy.has(p.key) && !seen.has(p.key));
+      if (p.key !== null) seen.add(p.key);
       if (free && batch.length < this.o.maxBatch) batch.push(p);
       else rest.push(p);
     }

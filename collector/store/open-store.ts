@@ -15,6 +15,8 @@ export interface OpenStoreOptions {
   clock?: Clock;
   /** SQLite only: 'full' fsyncs every commit (survives power loss), 'normal' (default) does not. */
   synchronous?: 'normal' | 'full';
+  /** See heartbeats.ts: the collector passes half its heartbeat window. */
+  heartbeatRefreshMs?: number;
 }
 
 export function isPostgresSpec(spec: string): boolean {
@@ -30,12 +32,14 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
           connectionString: target,
           replicaId: options.replicaId,
           clock: options.clock,
+          heartbeatRefreshMs: options.heartbeatRefreshMs,
         })
       : new SqliteStore({
           path: target,
           replicaId: options.replicaId,
           clock: options.clock,
           synchronous: options.synchronous,
+          heartbeatRefreshMs: options.heartbeatRefreshMs,
         });
     await store.migrate();
     return store;

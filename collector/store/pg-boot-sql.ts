@@ -1,12 +1,12 @@
-// The statement that applies a batch of boot writes in one round trip: the rollup rows, counter
-// series and images the batch shares, the collector verdicts it replaces and the boots it writes,
-// and the change feed rows, as data-modifying CTEs of one INSERT. Rows go in as one array per column (unnest); a
-// fixed-width group of columns (bucket counts) as one flat array, `width` entries per row, picked
-// out by the row's ordinality `n`. Rows are inserted in the order given (ORDER BY n): the caller
-// sorts shared rows, so that writers lock them in one order. PostgreSQL runs the CTEs after the
-// main INSERT, in one order for every execution of the statement, which is all lock ordering
-// needs: every batch of boots (reports, sweeps) goes through this one statement, and events move
-// counters only. Every value is a $n parameter.
+// How a batch of boot writes reaches PostgreSQL in one round trip. The rows the batch shares
+// (rollup rows, counter series, images), the collector verdicts it replaces, the boots it writes
+// and the change feed rows go in as data-modifying CTEs of one INSERT; rows as one array per
+// column (unnest), a fixed-width group of columns (bucket counts) as one flat array, `width`
+// entries per row, picked out by the row's ordinality `n`. Rows are inserted in the order given
+// (ORDER BY n): the caller sorts shared rows, so that writers lock them in one order. PostgreSQL
+// runs the CTEs after the main INSERT, in one order for every execution, which is all lock
+// ordering needs. Every value is a $n parameter.
+// That INSERT runs inside bw_write_boots (pg-write-boots.ts).
 import { CounterBucketCount } from './counter-families.js';
 import { bucketsOf, CounterBucketColumns, valueOf } from './counter-storage.js';
 import type { Param } from './pg-tx.js';
@@ -52,11 +52,16 @@ const BootColumnTypes: Record<(typeof BootColumns)[number], string> = {
   outcome_at_ms: 'bigint',
 };
 
+const arrays = (types: readonly string[]) => types.map((t) => `${t}[]`);
+export const RollupKeyColumns = RollupColumns.slice(0, 8);
 const RollupKeyTypes = ['bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+/** A rollup delta: the 8 key columns, count, ttr_sum_ms, then the buckets flat. */
+export const RollupDeltaTypes = arrays([...RollupKeyTypes, 'bigint', 'bigint', 'bigint']);
 
-interface Piece {
+export interface Piece {
   sql: (at: number) => string;
-  params: number;
+  /** The PostgreSQL type of each parameter, in order. */
+  types: readonly string[];
 }
 
 function flat(param: number, width: number): string {
@@ -66,11 +71,9 @@ function flat(param: number, width: number): string {
   ).join(', ');
 }
 
-const RollupKeyColumns = RollupColumns.slice(0, 8);
-
 /** Rollup deltas that only add: 8 key columns, count and ttr_sum_ms, then the buckets flat. */
 const rollups: Piece = {
-  params: 11,
+  types: RollupDeltaTypes,
   sql: (at) =>
     `INSERT INTO rollups (${RollupColumns.join(', ')})
      SELECT k0, k1, k2, k3, k4, k5, k6, k7, cnt, ttr, ${flat(at + 10, BucketColumns.length)}
@@ -85,7 +88,7 @@ const rollups: Piece = {
 
 /** Change feed rows (pg-feed.ts): the key columns, sign, time to ready, when recorded. */
 const changes: Piece = {
-  params: 11,
+  types: arrays([...RollupKeyTypes, 'smallint', 'float8', 'bigint']),
   sql: (at) => {
     const types = [...RollupKeyTypes, 'smallint', 'float8', 'bigint'];
     return `INSERT INTO rollup_changes (${ChangeColumns.join(', ')})
@@ -95,7 +98,7 @@ const changes: Piece = {
 
 /** Counter series: the replica, families, keys, values, then the bucket counts flat. */
 const counters: Piece = {
-  params: 5,
+  types: ['text', 'text[]', 'text[]', 'float8[]', 'bigint[]'],
   sql: (at) =>
     `INSERT INTO counters (replica_id, family, labels, value, ${CounterBucketColumns.join(', ')})
      SELECT $${at}, f, l, v, ${flat(at + 4, CounterBucketCount)}
@@ -109,7 +112,7 @@ const counters: Piece = {
 
 /** What agents say about AMIs: one row per AMI id; a known AMI is left alone. */
 const images: Piece = {
-  params: 5,
+  types: arrays(['text', 'text', 'text', 'text', 'bigint']),
   sql: (at) =>
     `INSERT INTO images (ami_id, region, name, version, build, source, registered_at_ms)
      SELECT a, r, nm, v, '{}', 'agent', t
@@ -120,14 +123,14 @@ const images: Piece = {
 
 /** Collector verdicts that first-boot reports replace. */
 const deletes: Piece = {
-  params: 2,
+  types: arrays(['text', 'text']),
   sql: (at) =>
     `DELETE FROM boots WHERE (instance_id, boot_id) IN
        (SELECT * FROM unnest($${at}::text[], $${at + 1}::text[]))`,
 };
 
 const boots: Piece = {
-  params: BootColumns.length,
+  types: arrays(BootColumns.map((c) => (c === 'phases' ? 'text' : BootColumnTypes[c]))),
   sql: (at) =>
     `INSERT INTO boots (${BootColumns.join(', ')})
      SELECT ${BootColumns.map((c) => (c === 'phases' ? 'c_phases::jsonb' : `c_${c}`)).join(', ')}
@@ -142,20 +145,24 @@ const boots: Piece = {
 /** Counter series alone (a batch of events): $1 the replica, then the arrays. */
 export const AddCountersSql = counters.sql(1);
 
-function chain(pieces: Record<string, Piece>, main: Piece): string {
-  let at = 1;
+/** The pieces as CTEs of `main`, their parameters numbered from `from` on. */
+function chain(pieces: Record<string, Piece>, main: Piece, from: number): Piece {
+  let at = from;
   const ctes: string[] = [];
   for (const [name, piece] of Object.entries(pieces)) {
     ctes.push(`${name} AS (${piece.sql(at)})`);
-    at += piece.params;
+    at += piece.types.length;
   }
-  return `WITH ${ctes.join(',\n')}\n${main.sql(at)}`;
+  return {
+    types: [...Object.values(pieces).flatMap((p) => p.types), ...main.types],
+    sql: () => `WITH ${ctes.join(',\n')}\n${main.sql(at)}`,
+  };
 }
 
-export const ApplyBootsSql = chain(
-  { r: rollups, f: changes, c: counters, i: images, d: deletes },
-  boots,
-);
+/** The INSERT of a batch's boot writes, its parameters numbered from `from` on. */
+export function applyBoots(from: number): Piece {
+  return chain({ r: rollups, f: changes, c: counters, i: images, d: deletes }, boots, from);
+}
 
 /** Rows of values as one array per column. */
 function columns(rows: readonly SqlValue[][], width: number): SqlValue[][] {
@@ -185,12 +192,15 @@ export interface BootBatchRows {
   boots: readonly StoredBoot[];
 }
 
-/** The parameters of ApplyBootsSql, in the order of its pieces. */
+export function deltaParams(deltas: readonly RollupDelta[]): Param[] {
+  const values = deltas.map(rollupValues);
+  return [...columns(values, 10), values.flatMap((r) => r.slice(10))];
+}
+
+/** The parameters of applyBoots, in the order of its pieces. */
 export function applyBootsParams(replicaId: string, b: BootBatchRows): Param[] {
-  const adds = b.rollups.map(rollupValues);
   return [
-    ...columns(adds, 10),
-    adds.flatMap((r) => r.slice(10)),
+    ...deltaParams(b.rollups),
     ...columns(b.changes.map(changeValues), ChangeColumns.length),
     ...counterParams(replicaId, b.counters),
     b.learned.map((x) => x.amiId),

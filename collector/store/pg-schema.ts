@@ -2,8 +2,9 @@
 // COLLATE "C" so that rows sort byte-wise, exactly as in SQLite, whatever the database locale:
 // both engines then page and list in the same order. Frozen once released, like the SQLite one.
 import { counterSeriesMigration, PgDialect } from './counter-migration.js';
+import { WriteBootsFunctionSql } from './pg-write-boots.js';
 import { BucketColumns } from './rows.js';
-import type { Migration } from './sqlite-schema.js';
+import { FleetScaleMigration, RunningLaunchesIndex, type Migration } from './sqlite-schema.js';
 import { PgScanMigration } from './scan-schema.js';
 
 const bucketColumns = BucketColumns.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
@@ -166,4 +167,20 @@ export const PgMigrations: Migration[] = [
     ],
   },
   PgScanMigration,
+  {
+    version: 5,
+    name: FleetScaleMigration,
+    // bw_write_boots (pg-write-boots.ts): a batch of boot writes in one statement, one round trip.
+    // Its text comes from the same pieces as the statement it replaces; a test pins it, since a
+    // released migration never changes. Coverage counts running launches through their own
+    // index instead of scanning every launch kept for the retention period. Heartbeats are one
+    // row per instance, rewritten every few minutes: a fifth of each page left free, so that a
+    // rewrite finds room on its page (a HOT update: no index entry, no new page). Not more: each
+    // page of the table is written whole to the WAL once after every checkpoint.
+    statements: [
+      WriteBootsFunctionSql,
+      RunningLaunchesIndex,
+      'ALTER TABLE heartbeats SET (fillfactor = 80)',
+    ],
+  },
 ];

@@ -2,8 +2,26 @@
 // column names are put together in code; every value is a $n parameter. Batches go in as arrays
 // through unnest, so that a batch is one round trip.
 import { CounterBucketColumns } from './counter-storage.js';
-import { AddCountersSql, ApplyBootsSql } from './pg-boot-sql.js';
-import { BucketColumns, ChangeColumns, LaunchColumns, RollupColumns } from './rows.js';
+import { AddCountersSql } from './pg-boot-sql.js';
+import { WriteBootsSql } from './pg-write-boots.js';
+import { ChangeColumns, LaunchColumns, RollupColumns } from './rows.js';
+
+/** The PostgreSQL type of each launch column, for the arrays of a multi-row upsert. */
+const LaunchColumnTypes: Record<(typeof LaunchColumns)[number], string> = {
+  instance_id: 'text',
+  launched_at_ms: 'bigint',
+  ami_id: 'text',
+  region: 'text',
+  account_id: 'text',
+  instance_type: 'text',
+  availability_zone: 'text',
+  asg: 'text',
+  state: 'text',
+  terminated_at_ms: 'bigint',
+  reported: 'boolean',
+  decided_at_ms: 'bigint',
+  status_message: 'text',
+};
 
 export interface NamedSql {
   name: string;
@@ -11,22 +29,13 @@ export interface NamedSql {
 }
 
 const sql = (name: string, text: string): NamedSql => ({ name: `bw_${name}`, text });
-const params = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`);
 const RollupKeyColumns = RollupColumns.slice(0, 8);
-
-function upsert(table: string, columns: readonly string[], keys: readonly string[]): string {
-  const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
-  return (
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${params(columns.length).join(', ')}) ` +
-    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`
-  );
-}
 
 /**
  * Advisory lock keys are two int4: a namespace and an id. The namespace includes the schema, so
  * that stores in different schemas of one database (test runs, tenants) never block each other.
  * An instance's lock serialises every write about it (reports, events, sweeps) across replicas;
- * bw_lock_and_read_boots (pg-schema.ts) takes the same key.
+ * bw_write_boots (pg-write-boots.ts) takes the same key.
  */
 const instanceNs = `hashtext(current_schema() || ':bootwatch:instance')`;
 const globalNs = `hashtext(current_setting('search_path') || ':bootwatch:global')`;
@@ -48,11 +57,6 @@ export const Sql = {
      WHERE pg_try_advisory_xact_lock(${instanceNs}, hashtext(k))`,
   ),
 
-  /** Locks the instances ($1, sorted), marks first boots' launches, reads (pg-schema.ts, v2). */
-  lockAndReadBoots: sql(
-    'lock_and_read_boots',
-    'SELECT * FROM bw_lock_and_read_boots($1::text[], $2::text[], $3::boolean[])',
-  ),
   collectorBoots: sql(
     'collector_boots',
     `SELECT * FROM boots WHERE instance_id = ANY($1::text[]) AND boot_id = ''`,
@@ -62,7 +66,8 @@ export const Sql = {
     `SELECT DISTINCT instance_id FROM boots
      WHERE instance_id = ANY($1::text[]) AND first_boot AND source = 'agent'`,
   ),
-  applyBoots: sql('apply_boots', ApplyBootsSql),
+  /** A batch of boot writes, checked against what it was planned from (pg-write-boots.ts). */
+  writeBoots: sql('write_boots', WriteBootsSql),
   getBoots: sql(
     'get_boots',
     'SELECT * FROM boots WHERE instance_id = $1 ORDER BY outcome_at_ms, boot_id',
@@ -80,16 +85,6 @@ export const Sql = {
   ),
   pruneBoots: sql('prune_boots', 'DELETE FROM boots WHERE outcome_at_ms < $1'),
 
-  moveRollup: sql(
-    'move_rollup',
-    `UPDATE rollups SET ${['count', 'ttr_sum_ms', ...BucketColumns].map((c, i) => `${c} = ${c} + $${i + 9}`).join(', ')}
-     WHERE ${RollupKeyColumns.map((c, i) => `${c} = $${i + 1}`).join(' AND ')}`,
-  ),
-  deleteEmptyRollup: sql(
-    'delete_empty_rollup',
-    `DELETE FROM rollups WHERE ${RollupKeyColumns.map((c, i) => `${c} = $${i + 1}`).join(' AND ')}
-       AND count = 0`,
-  ),
   rollups: sql(
     'rollups',
     `SELECT * FROM rollups WHERE minute_ms >= $1 AND minute_ms < $2
@@ -156,15 +151,26 @@ export const Sql = {
   insertEvents: sql(
     'insert_events',
     `INSERT INTO events (event_id, instance_id, kind, at_ms, received_at_ms)
-     SELECT e, i, k, a, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-       WITH ORDINALITY AS t(e, i, k, a, n) ORDER BY n
+     SELECT e, i, k, a, r
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+       WITH ORDINALITY AS t(e, i, k, a, r, n) ORDER BY n
      ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
   ),
   pruneEvents: sql('prune_events', 'DELETE FROM events WHERE received_at_ms < $1'),
 
   getLaunch: sql('get_launch', 'SELECT * FROM launches WHERE instance_id = $1'),
   getLaunches: sql('get_launches', 'SELECT * FROM launches WHERE instance_id = ANY($1::text[])'),
-  putLaunch: sql('put_launch', upsert('launches', LaunchColumns, ['instance_id'])),
+  /** Launch rows, one array per column, in the order given (sorted: the lock order). */
+  putLaunches: sql(
+    'put_launches',
+    `INSERT INTO launches (${LaunchColumns.join(', ')})
+     SELECT ${LaunchColumns.map((c) => `c_${c}`).join(', ')}
+     FROM unnest(${LaunchColumns.map((c, i) => `$${i + 1}::${LaunchColumnTypes[c]}[]`).join(', ')})
+       WITH ORDINALITY AS t(${LaunchColumns.map((c) => `c_${c}`).join(', ')}, n) ORDER BY n
+     ON CONFLICT (instance_id) DO UPDATE SET ${LaunchColumns.filter((c) => c !== 'instance_id')
+       .map((c) => `${c} = excluded.${c}`)
+       .join(', ')}`,
+  ),
   markAllReported: sql(
     'mark_all_reported',
     'UPDATE launches SET reported = true WHERE instance_id = ANY($1::text[])',
@@ -191,10 +197,17 @@ export const Sql = {
        AND COALESCE(terminated_at_ms, launched_at_ms) < $1`,
   ),
 
+  /**
+   * A heartbeat is written unless its instance's stored one is less than $7 ms older: read
+   * first, so that a skipped heartbeat takes no row lock and writes no WAL (an upsert's WHERE
+   * would lock the row). Concurrent writers of one instance still meet in the upsert.
+   */
   putHeartbeats: sql(
     'put_heartbeats',
     `INSERT INTO heartbeats (instance_id, ami_id, ami_version, region, asg, at_ms)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+       AS b(i, a, v, r, g, t)
+     WHERE NOT EXISTS (SELECT 1 FROM heartbeats h WHERE h.instance_id = b.i AND h.at_ms > b.t - $7)
      ON CONFLICT (instance_id) DO UPDATE SET
        ami_id = excluded.ami_id, ami_version = excluded.ami_version, region = excluded.region,
        asg = excluded.asg, at_ms = excluded.at_ms
@@ -206,5 +219,10 @@ export const Sql = {
      FROM launches l LEFT JOIN heartbeats h ON h.instance_id = l.instance_id AND h.at_ms >= $1
      WHERE l.launched_at_ms IS NOT NULL AND l.state IN ('launched', 'running')`,
   ),
-  pruneHeartbeats: sql('prune_heartbeats', 'DELETE FROM heartbeats WHERE at_ms < $1'),
+  /** Old heartbeats, and those of instances that ended: coverage counts running instances only. */
+  pruneHeartbeats: sql(
+    'prune_heartbeats',
+    `DELETE FROM heartbeats WHERE at_ms < $1
+       OR instance_id IN (SELECT instance_id FROM launches WHERE state IN ('terminated', 'launch_failed'))`,
+  ),
 } as const;

@@ -1,34 +1,50 @@
-// The PostgreSQL store's writes that read before they write: a batch of boot reports, a batch of
-// events, a sweep. Each runs inside the caller's transaction (`db`). Locking, in this order
-// everywhere so that writers never deadlock: the instances' advisory locks (sorted), then their
-// launch rows, then shared rows (rollups, counters, images) each in sorted order, then the boot
-// rows the instance locks protect. Round trips are the cost (each wakes two processes), so a batch
-// of reports is a fixed four: BEGIN, lock-mark-read (one function), write the rest, COMMIT.
+// The PostgreSQL store's writes that read before they write: a batch of boot reports, a sweep
+// (events and heartbeats: pg-events.ts). Locking, in this order everywhere so that writers never deadlock: the
+// instances' advisory locks (sorted), then their launch rows, then shared rows (rollups,
+// counters, images) each in sorted order, then the boot rows the instance locks protect.
+// Round trips are the cost (each wakes two processes, and on a busy collector waits for its event
+// loop), so a batch of reports is one statement, bw_write_boots, and holds no lock between two.
 import type pg from 'pg';
-import { UnknownVersion } from '../../shared/conventions.js';
-import type { InstanceEvent, StoredBoot } from '../model.js';
+import type { StoredBoot } from '../model.js';
 import { planBootWrite, type BootWritePlan } from './boot-plan.js';
-import { cmp, launchCounters } from './counter-deltas.js';
-import { launchKey, mergeEvents } from './launch-merge.js';
-import { applyBootsParams, counterParams } from './pg-boot-sql.js';
+import { cmp } from './counter-deltas.js';
 import { Sql, SweepLockId } from './pg-sql.js';
 import { run, type Db } from './pg-tx.js';
+import { writeBootsParams, type BootCheck } from './pg-write-boots.js';
 import { onlyAdds } from './rollup-math.js';
-import { launchValues, ms, rollupValues, rowToBoot, rowToLaunch } from './rows.js';
+import { ms, rowToBoot, rowToLaunch, type Row } from './rows.js';
 import { SharedRows } from './shared-rows.js';
-import type { CounterDelta, UpsertBootResult } from './store.js';
+import type { UpsertBootResult } from './store.js';
 import { decideLaunch, SweepBatchSize } from './sweep-decision.js';
 
+/** How often a batch is planned again because another writer changed its boots meanwhile. */
+const MaxReplans = 5;
+
+/** The stored rows one boot's plan depends on, with their row versions. */
+interface Seen {
+  existing: StoredBoot | null;
+  version: string;
+  replaces: StoredBoot | null;
+  replacesVersion: string;
+}
+
+const NothingSeen: Seen = { existing: null, version: '', replaces: null, replacesVersion: '' };
+
+const mayReplace = (b: StoredBoot) => b.source === 'agent' && b.firstBoot;
+
 /**
- * Boot reports of distinct instances, in one transaction: a report, an update, a correction of a
- * collector verdict, or a repeat each. A fixed number of statements whatever the batch size.
+ * Boot reports of distinct instances, in one statement: a report, an update, a correction of a
+ * collector verdict, or a repeat each. Optimistic: the batch is planned as if none of its boots
+ * were stored (almost always true: a boot is reported once), and bw_write_boots writes it only if
+ * that is still so once it holds the instances' locks. Otherwise it writes nothing and returns
+ * the stored rows; the boots are planned again from them and the batch sent again. So a batch of
+ * new boots is one round trip, and a repeat or a correction costs one more.
  *
- * The read comes after the instance locks and the launch rows, with a snapshot of its own: a
- * sweeper deciding one of these instances holds both (it try-locks and skips what a report
- * holds), so the read sees its verdict, and the report replaces it.
+ * A sweeper deciding one of these instances holds its lock too (it try-locks and skips what a
+ * report holds), so the check sees its verdict, and the report replaces it.
  */
 export async function writeBoots(
-  db: Db,
+  db: Db | pg.Pool,
   replicaId: string,
   incoming: readonly StoredBoot[],
 ): Promise<UpsertBootResult[]> {
@@ -37,61 +53,99 @@ export async function writeBoots(
   if (sorted.some((b, i) => i > 0 && b.instanceId === sorted[i - 1]?.instanceId)) {
     throw new Error('writeBoots takes one boot per instance');
   }
-  const mayReplace = (b: StoredBoot) => b.source === 'agent' && b.firstBoot;
-  const rows = (
-    await run(db, Sql.lockAndReadBoots, [
-      sorted.map((b) => b.instanceId),
-      sorted.map((b) => b.bootId),
-      sorted.map(mayReplace),
-    ])
-  ).map(rowToBoot);
-  const byInstance = new Map<string, StoredBoot[]>();
-  for (const r of rows) byInstance.set(r.instanceId, [...(byInstance.get(r.instanceId) ?? []), r]);
-  const plans = incoming.map((b) => {
-    const mine = byInstance.get(b.instanceId) ?? [];
-    const existing = mine.find((r) => r.bootId === b.bootId) ?? null;
-    const replaces = (mayReplace(b) && mine.find((r) => r.bootId === '')) || null;
-    return planBootWrite(b, existing, replaces);
-  });
-  await applyPlans(
-    db,
-    replicaId,
-    plans.filter((p) => p.status !== 'unchanged'),
-  );
-  return plans.map((p) => ({ status: p.status, boot: p.boot, counters: p.counters }));
+  const seen = new Map<string, Seen>();
+  for (let attempt = 1; ; attempt += 1) {
+    const plans = sorted.map((b) => {
+      const s = seen.get(b.instanceId) ?? NothingSeen;
+      return planBootWrite(b, s.existing, mayReplace(b) ? s.replaces : null);
+    });
+    const results = new Map(plans.map((p) => [p.boot.instanceId, p]));
+    const done = () =>
+      incoming.map((b) => {
+        const p = results.get(b.instanceId) as BootWritePlan;
+        return { status: p.status, boot: p.boot, counters: p.counters };
+      });
+    // Every boot a repeat of what was stored when the locks were held: nothing to write.
+    if (seen.size > 0 && plans.every((p) => p.status === 'unchanged')) return done();
+    const checks = sorted.map((b): BootCheck => {
+      const s = seen.get(b.instanceId) ?? NothingSeen;
+      return {
+        instanceId: b.instanceId,
+        bootId: b.bootId,
+        mayReplace: mayReplace(b),
+        seen: s.version,
+        seenReplaced: s.replacesVersion,
+      };
+    });
+    const stale = await applyPlans(db, replicaId, checks, true, plans);
+    if (stale === null) return done();
+    if (attempt === MaxReplans) {
+      throw new Error(
+        `the boots of this batch kept changing while it was written ${attempt} times`,
+      );
+    }
+    for (const [instanceId, s] of seenRows(stale, sorted)) seen.set(instanceId, s);
+  }
+}
+
+/** What bw_write_boots found stored for the instances whose plans were stale. */
+interface Stale {
+  instances: string[];
+  rows: Row[];
+}
+
+function seenRows(stale: Stale, batch: readonly StoredBoot[]): Map<string, Seen> {
+  const bootIds = new Map(batch.map((b) => [b.instanceId, b.bootId]));
+  const out = new Map<string, Seen>(stale.instances.map((id) => [id, { ...NothingSeen }]));
+  for (const row of stale.rows) {
+    const boot = rowToBoot(row);
+    const s = out.get(boot.instanceId);
+    if (s === undefined) continue;
+    if (boot.bootId === bootIds.get(boot.instanceId)) {
+      s.existing = boot;
+      s.version = String(row.row_version);
+    } else {
+      s.replaces = boot;
+      s.replacesVersion = String(row.row_version);
+    }
+  }
+  return out;
 }
 
 /**
- * Rollup moves (a correction takes a contribution away) one row at a time, sorted; then everything
- * else in one statement: shared rows each kind in sorted order, then the boots, which the instance
- * locks protect.
+ * One call of bw_write_boots: the plans' shared rows each once, sorted, the rollup moves (a
+ * correction takes a contribution away) apart. Returns null once written, or what was stale.
  */
-async function applyPlans(db: Db, replicaId: string, plans: BootWritePlan[]): Promise<void> {
-  if (plans.length === 0) return;
+async function applyPlans(
+  db: Db | pg.Pool,
+  replicaId: string,
+  checks: readonly BootCheck[],
+  verify: boolean,
+  allPlans: readonly BootWritePlan[],
+): Promise<Stale | null> {
+  const plans = allPlans.filter((p) => p.status !== 'unchanged');
   const shared = new SharedRows();
   plans.forEach((p) => shared.add(p));
   const rollups = shared.rollups();
-  for (const d of rollups.filter((x) => !onlyAdds(x))) {
-    const values = rollupValues(d);
-    await run(db, Sql.moveRollup, values);
-    await run(db, Sql.deleteEmptyRollup, values.slice(0, 8));
-  }
-  await run(
+  const [row] = await run(
     db,
-    Sql.applyBoots,
-    applyBootsParams(replicaId, {
-      rollups: rollups.filter(onlyAdds),
-      changes: shared.changes(),
-      counters: shared.counters(),
-      learned: shared.learned(),
-      replaced: plans.flatMap((p) => (p.replaces === null ? [] : [p.replaces])),
-      boots: plans.map((p) => p.boot),
-    }),
+    Sql.writeBoots,
+    writeBootsParams(
+      replicaId,
+      checks,
+      verify,
+      rollups.filter((x) => !onlyAdds(x)),
+      {
+        rollups: rollups.filter(onlyAdds),
+        changes: shared.changes(),
+        counters: shared.counters(),
+        learned: shared.learned(),
+        replaced: plans.flatMap((p) => (p.replaces === null ? [] : [p.replaces])),
+        boots: plans.map((p) => p.boot),
+      },
+    ),
   );
-}
-
-async function addCounters(db: Db, replicaId: string, rows: CounterDelta[]): Promise<void> {
-  if (rows.length > 0) await run(db, Sql.addCounters, counterParams(replicaId, rows));
+  return (row?.stale as Stale | null | undefined) ?? null;
 }
 
 /** The registry's (or agents') version of each AMI id that has one. */
@@ -103,54 +157,6 @@ export async function versions(
   if (ids.length === 0) return new Map();
   const rows = await run(db, Sql.versions, [ids]);
   return new Map(rows.map((r) => [String(r.ami_id), String(r.version)]));
-}
-
-/** A batch of events: deduplicated, merged into launches, new launches counted. */
-export async function writeEvents(
-  db: Db,
-  replicaId: string,
-  events: InstanceEvent[],
-  receivedAtMs: number,
-): Promise<{ fresh: InstanceEvent[]; counters: CounterDelta[] }> {
-  // Inserted in event id order so that two batches sharing events wait, never deadlock.
-  const byId = [...new Map(events.map((e) => [e.eventId, e])).values()].sort((a, b) =>
-    a.eventId < b.eventId ? -1 : 1,
-  );
-  const inserted = await run(db, Sql.insertEvents, [
-    byId.map((e) => e.eventId),
-    byId.map(launchKey),
-    byId.map((e) => e.kind),
-    byId.map((e) => ms(e.atMs)),
-    ms(receivedAtMs),
-  ]);
-  const newIds = new Set(inserted.map((r) => String(r.event_id)));
-  const fresh = events.filter((e) => newIds.delete(e.eventId)); // first of any repeats
-  const keys = [...new Set(fresh.map(launchKey))].sort();
-  if (keys.length === 0) return { fresh, counters: [] };
-  await run(db, Sql.lockInstances, [keys]);
-  const before = new Map(
-    (await run(db, Sql.getLaunches, [keys])).map(rowToLaunch).map((l) => [l.instanceId, l]),
-  );
-  const merged = mergeEvents(fresh, before);
-  const created = [...merged.created];
-  const reported = new Set(
-    (await run(db, Sql.agentFirstBoots, [created])).map((r) => String(r.instance_id)),
-  );
-  for (const row of merged.changed.sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1))) {
-    if (merged.created.has(row.instanceId)) row.reported = reported.has(row.instanceId);
-    await run(db, Sql.putLaunch, launchValues(row));
-  }
-  const known = await versions(
-    db,
-    merged.launched.map((l) => l.amiId),
-  );
-  const counters = merged.launched.flatMap((l) =>
-    launchCounters(l, known.get(l.amiId ?? '') ?? UnknownVersion),
-  );
-  const shared = new SharedRows();
-  shared.addCounters(counters);
-  await addCounters(db, replicaId, shared.counters());
-  return { fresh, counters };
 }
 
 /** One sweep: under the sweep try-lock, at most SweepBatchSize launches decided. */
@@ -194,11 +200,15 @@ export async function writeSweep(
     plans.push(planBootWrite(boot, existing.get(launch.instanceId) ?? null, null));
     decided.push(launch.instanceId);
   }
-  await applyPlans(
-    db,
-    replicaId,
-    plans.filter((p) => p.status !== 'unchanged'),
-  );
+  // The locks are held and the rows read under them: nothing to check.
+  const checks = plans.map((p) => ({
+    instanceId: p.boot.instanceId,
+    bootId: p.boot.bootId,
+    mayReplace: false,
+    seen: '',
+    seenReplaced: '',
+  }));
+  if (plans.length > 0) await applyPlans(db, replicaId, checks, false, plans);
   if (decided.length > 0) await run(db, Sql.markDecided, [ms(nowMs), decided]);
   return plans.map((p) => ({ status: p.status, boot: p.boot, counters: p.counters }));
 }

@@ -154,14 +154,18 @@ export function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id) DO UPDATE SET
          ami_id = excluded.ami_id, ami_version = excluded.ami_version, region = excluded.region,
          asg = excluded.asg, at_ms = excluded.at_ms
-       WHERE excluded.at_ms >= heartbeats.at_ms`,
+       WHERE excluded.at_ms >= heartbeats.at_ms + ?`,
     ),
     coverage: p(
       `SELECT count(*) AS running, count(h.instance_id) AS heartbeating
        FROM launches l LEFT JOIN heartbeats h ON h.instance_id = l.instance_id AND h.at_ms >= ?
        WHERE l.launched_at_ms IS NOT NULL AND l.state IN ('launched', 'running')`,
     ),
-    pruneHeartbeats: p('DELETE FROM heartbeats WHERE at_ms < ?'),
+    /** Old heartbeats, and those of instances that ended: coverage counts running instances only. */
+    pruneHeartbeats: p(
+      `DELETE FROM heartbeats WHERE at_ms < ?
+         OR instance_id IN (SELECT instance_id FROM launches WHERE state IN ('terminated', 'launch_failed'))`,
+    ),
   };
 }
 

@@ -1,7 +1,8 @@
 // The embedded engine: one SQLite file through better-sqlite3. Its calls are synchronous, so a
 // write's reads, plan and writes all run inside one `BEGIN IMMEDIATE` transaction with no await in
 // between; the async methods only wrap the result. Boot reports are group-committed: those that
-// arrive in one turn of the event loop share a transaction (group-commit.ts), and WAL checkpoints
+// arrive in one turn of the event loop share a transaction (group-commit.ts), as do events and
+// heartbeats, and WAL checkpoints
 // run in a worker thread (sqlite-checkpointer.ts), so that neither stalls ingest.
 //
 // Durability: WAL with synchronous=NORMAL by default. A commit is in the WAL (in the OS page cache)
@@ -52,6 +53,8 @@ import type {
   BootPage,
   BootQuery,
   CounterDelta,
+  EventsWritten,
+  EventWrite,
   RollupFeed,
   RollupQuery,
   Store,
@@ -69,10 +72,17 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
   /** How long a write waits for another process's write lock, ms. */
   busyTimeoutMs?: number;
+  /**
+   * A heartbeat less than this after the one stored for its instance writes nothing (0: every
+   * heartbeat is written). The collector uses half its heartbeat window: see heartbeats.ts.
+   */
+  heartbeatRefreshMs?: number;
 }
 
 /** Boot reports per transaction at most (group commit); bounds how long one write holds the lock. */
 export const SqliteMaxBatch = 256;
+/** Requests' heartbeats per transaction at most (a row each). */
+export const SqliteMaxHeartbeatBatch = 1000;
 
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
@@ -99,6 +109,39 @@ export class SqliteStore implements Store {
           () => writeBoots(this.writer, batch),
         ),
       ),
+  });
+
+  /** Requests' events, one after the other in one transaction. */
+  private readonly events = new GroupCommit<EventWrite, EventsWritten>({
+    maxBatch: SqliteMaxBatch,
+    concurrency: 1,
+    write: async (batch) =>
+      this.write('recording events', () =>
+        batch.map((e) => writeEvents(this.writer, e.events, e.receivedAtMs)),
+      ),
+  });
+
+  /** Requests' heartbeats: the latest of each instance, in one transaction. */
+  private readonly beats = new GroupCommit<Heartbeat[], void>({
+    maxBatch: SqliteMaxHeartbeatBatch,
+    concurrency: 1,
+    write: async (batch) => {
+      const refresh = Math.round(this.options.heartbeatRefreshMs ?? 0);
+      this.write('recording heartbeats', () => {
+        for (const b of latestHeartbeats(batch.flat())) {
+          this.q.putHeartbeat.run(
+            b.instanceId,
+            b.amiId,
+            b.amiVersion,
+            b.region,
+            b.asg,
+            b.atMs,
+            refresh,
+          );
+        }
+      });
+      return batch.map(() => undefined);
+    },
   });
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -164,7 +207,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.boots.idle();
+    await Promise.all([this.boots.idle(), this.events.idle(), this.beats.idle()]);
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
@@ -177,19 +220,12 @@ export class SqliteStore implements Store {
     return this.boots.submit(storedBoot(report, 'agent', receivedAtMs));
   }
 
-  async recordEvents(
-    events: InstanceEvent[],
-    receivedAtMs: number,
-  ): Promise<{ fresh: InstanceEvent[]; counters: CounterDelta[] }> {
-    return this.write('recording events', () => writeEvents(this.writer, events, receivedAtMs));
+  async recordEvents(events: InstanceEvent[], receivedAtMs: number): Promise<EventsWritten> {
+    return this.events.submit({ events, receivedAtMs });
   }
 
   async recordHeartbeats(beats: Heartbeat[]): Promise<void> {
-    this.write('recording heartbeats', () => {
-      for (const b of latestHeartbeats(beats)) {
-        this.q.putHeartbeat.run(b.instanceId, b.amiId, b.amiVersion, b.region, b.asg, b.atMs);
-      }
-    });
+    if (beats.length > 0) await this.beats.submit(beats);
   }
 
   async coverage(sinceMs: number): Promise<{ running: number; heartbeating: number }> {
@@ -265,9 +301,9 @@ export class SqliteStore implements Store {
     const before = ms(beforeMs);
     return this.write('pruning old boots', () => {
       const deleted = this.q.pruneBoots.run(before).changes;
+      this.q.pruneHeartbeats.run(before); // before the launches that tell which ended
       this.q.pruneLaunches.run(before);
       this.q.pruneEvents.run(before);
-      this.q.pruneHeartbeats.run(before);
       return deleted;
     });
   }

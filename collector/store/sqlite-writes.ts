@@ -19,7 +19,7 @@ import {
 } from './rows.js';
 import { SharedRows } from './shared-rows.js';
 import { bind, type SqliteStatements } from './sqlite-statements.js';
-import type { CounterDelta, UpsertBootResult } from './store.js';
+import type { EventsWritten, UpsertBootResult } from './store.js';
 import { decideLaunch, SweepBatchSize } from './sweep-decision.js';
 
 export interface SqliteWriter {
@@ -95,7 +95,7 @@ export function writeEvents(
   w: SqliteWriter,
   events: InstanceEvent[],
   receivedAtMs: number,
-): { fresh: InstanceEvent[]; counters: CounterDelta[] } {
+): EventsWritten {
   const { q } = w;
   const fresh = events.filter(
     (e) =>

@@ -66,6 +66,18 @@ export interface UpsertBootResult {
   counters: CounterDelta[];
 }
 
+/** What recording a request's events did: the events that were new, and the launches they counted. */
+export interface EventsWritten {
+  fresh: InstanceEvent[];
+  counters: CounterDelta[];
+}
+
+/** One request's events, as the engines batch them with other requests' (group-commit.ts). */
+export interface EventWrite {
+  events: InstanceEvent[];
+  receivedAtMs: number;
+}
+
 export interface BootQuery {
   amiVersion?: string;
   outcome?: string;
@@ -130,12 +142,12 @@ export interface Store {
    * Records events, deduplicated by eventId, merged into launches by instance id. Returns the
    * events that were new and the counter increments they caused (bootwatch_launches_total).
    */
-  recordEvents(
-    events: InstanceEvent[],
-    receivedAtMs: number,
-  ): Promise<{ fresh: InstanceEvent[]; counters: CounterDelta[] }>;
+  recordEvents(events: InstanceEvent[], receivedAtMs: number): Promise<EventsWritten>;
 
-  /** Agent heartbeats (coverage): the latest heartbeat time per instance. */
+  /**
+   * Agent heartbeats (coverage): only the latest time of each instance is kept, one row per
+   * instance, so that coverage costs the same after a day or a year of heartbeats.
+   */
   recordHeartbeats(beats: Heartbeat[]): Promise<void>;
   /** Instances running (launched, not terminated) and, of those, heartbeating since `sinceMs`. */
   coverage(sinceMs: number): Promise<{ running: number; heartbeating: number }>;
@@ -179,7 +191,9 @@ export interface Store {
   /**
    * Deletes raw boots whose outcome time is older than `beforeMs`, and with them the raw facts
    * of the same age: settled launches that ended (terminated or failed, reported or decided),
-   * seen event ids, heartbeats. Rollups and counters are kept. Returns the boots deleted.
+   * seen event ids, heartbeats; and the heartbeats of instances that ended, whatever their age
+   * (coverage counts running instances only). Rollups and counters are kept. Returns the boots
+   * deleted.
    */
   pruneBoots(beforeMs: number): Promise<number>;
 }

@@ -111,4 +111,40 @@ describe('GroupCommit', () => {
     await idle;
     expect(answered).toBe(true);
   });
+
+  it('lingers while writes keep arriving, at most lingerTurns turns, then writes', async () => {
+    const r = recorder();
+    const g = new GroupCommit<Item, string>({
+      maxBatch: 100,
+      concurrency: 1,
+      lingerTurns: 2,
+      keyOf: (i) => i.key,
+      write: r.write,
+    });
+    const answers: Promise<string>[] = [];
+    for (let turn = 0; turn < 8; turn++) {
+      answers.push(g.submit({ key: `k${turn}`, n: turn }));
+      await tick();
+    }
+    await Promise.all(answers);
+    expect(r.batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // One write a turn: without lingering the first batch would be [0] alone.
+    expect(r.batches[0]!.length).toBeGreaterThan(1);
+    expect(r.batches[0]!.length).toBeLessThanOrEqual(3);
+  });
+
+  it('lingers no longer than the turn in which nothing more arrived', async () => {
+    const r = recorder();
+    const g = new GroupCommit<Item, string>({
+      maxBatch: 100,
+      concurrency: 1,
+      lingerTurns: 50,
+      keyOf: (i) => i.key,
+      write: r.write,
+    });
+    let answered = false;
+    void g.submit({ key: 'k', n: 1 }).then(() => (answered = true));
+    for (let turn = 0; turn < 4 && !answered; turn++) await tick();
+    expect(answered).toBe(true);
+  });
 });
