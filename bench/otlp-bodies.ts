@@ -1,10 +1,17 @@
 // Distinct OTLP boot reports for load: one body made by the real OpenTelemetry serializers from the
 // agent's own metric builder, then stamped per request with a new instance id and boot id of the
 // same length (so that a protobuf body stays valid byte for byte). Every request is a new boot: the
-// collector has to write it.
+// collector has to write it. Heartbeats alike: the agent's heartbeat body, stamped with the
+// instance id of one instance of a fleet, in turn.
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { bootResourceAttributes, collectBootMetrics } from '../agent/otlp-report.js';
+import {
+  bootResourceAttributes,
+  collectBootMetrics,
+  collectHeartbeat,
+} from '../agent/otlp-report.js';
 import type { BootReport } from '../shared/boot-report.js';
+import { CloudPlatform, CloudProvider, ResourceAttr, ServiceName } from '../shared/conventions.js';
 
 const TemplateInstance = 'i-0ffffffffffffffff';
 const TemplateBoot = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
@@ -28,6 +35,11 @@ function ids(n: number): { instance: string; boot: string } {
     instance: `i-${hex}`,
     boot: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-8${hex.slice(15, 17)}0-000000000000`,
   };
+}
+
+/** The instance id of boot n, and of heartbeat body n - 1 of a fleet larger than n. */
+export function instanceIdOf(n: number): string {
+  return ids(n).instance;
 }
 
 function positions(buf: Buffer, needle: string): number[] {
@@ -65,19 +77,53 @@ export async function bootBodies(kind: 'json' | 'protobuf'): Promise<BodyFactory
     report,
     bootResourceAttributes(report, { 'os.type': 'linux' }, 'bench'),
   );
+  return stamped(kind, metrics, (n) => ids(n));
+}
+
+/**
+ * Heartbeats of a fleet of `fleet` instances: body n is a heartbeat of instance n mod fleet (its
+ * id that of boot n mod fleet + 1 in bootBodies), with the agent's heartbeat attributes.
+ */
+export async function heartbeatBodies(
+  kind: 'json' | 'protobuf',
+  fleet: number,
+): Promise<BodyFactory> {
+  const metrics = await collectHeartbeat(
+    {
+      [ResourceAttr.serviceName]: ServiceName,
+      [ResourceAttr.cloudProvider]: CloudProvider,
+      [ResourceAttr.cloudPlatform]: CloudPlatform,
+      [ResourceAttr.hostId]: TemplateInstance,
+      [ResourceAttr.imageId]: 'ami-0bench0000000001a',
+      [ResourceAttr.imageVersion]: 'bench-1.0.0',
+      [ResourceAttr.cloudRegion]: 'eu-west-1',
+      [ResourceAttr.cloudAccount]: '123456789012',
+      [ResourceAttr.hostType]: 'm7i.large',
+      [ResourceAttr.asgName]: 'bench-asg',
+    },
+    Date.now(),
+  );
+  return stamped(kind, metrics, (n) => ids((n % fleet) + 1));
+}
+
+/** The serialized template, with the template ids replaced by those of body n. */
+function stamped(
+  kind: 'json' | 'protobuf',
+  metrics: ResourceMetrics,
+  idsOf: (n: number) => { instance: string; boot: string },
+): BodyFactory {
   const serializer = kind === 'json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
   const template = Buffer.from(serializer.serializeRequest(metrics)!);
   const at = {
     instance: positions(template, TemplateInstance),
     boot: positions(template, TemplateBoot),
   };
-  if (at.instance.length === 0 || at.boot.length === 0)
-    throw new Error('template ids not found in the body');
+  if (at.instance.length === 0) throw new Error('template ids not found in the body');
   return {
     contentType: kind === 'json' ? 'application/json' : 'application/x-protobuf',
     body(n) {
       const out = Buffer.from(template);
-      const id = ids(n);
+      const id = idsOf(n);
       for (const p of at.instance) out.write(id.instance, p, 'latin1');
       for (const p of at.boot) out.write(id.boot, p, 'latin1');
       return out;

@@ -7,21 +7,29 @@
 // instead of latest.*. The run is bounded: a section that would start with less of
 // BENCH_BUDGET_MINUTES (default 15) left than it needs is skipped, and the report says so; the SLO
 // section runs last and sizes itself to what is left.
-// Sections: agent decode scans ingest memory load feedlag slo.
+// Sections: agent decode scans ingest replicas heartbeats storage memory load feedlag slo.
 // Parameters, all from the environment:
 //   BENCH_AGENT_RUNS (15)  BENCH_SCAN_RUNS (5)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
+//   BENCH_INGEST_CASES (all: engine/encoding/connections, e.g. postgres/json/16,sqlite/protobuf/64)
+//   BENCH_REPLICA_CONNECTIONS (32)  BENCH_HEARTBEAT_FLEET (100000)  BENCH_HEARTBEAT_CONNECTIONS (16)
+//   BENCH_STORAGE_BOOTS (20000)
 //   BENCH_MEMORY_BOOTS (1000000)  BENCH_LOAD_RATES (500,1000,2000,4000)  BENCH_LOAD_SECONDS (10)
 //   BENCH_LOAD_CONNECTIONS (32)  BENCH_FEEDLAG_RATE (2000)  BENCH_FEEDLAG_INTERVAL_SECONDS (5)
 //   BENCH_FEEDLAG_SECONDS (15)  BENCH_SLO_SIZES (10000,1000000,10000000)  BENCH_SLO_EVALUATIONS (10)
+// The ingest, replica and heartbeat sections use BENCH_INGEST_ROUNDS and BENCH_INGEST_SECONDS.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchAgent } from './agent-bench.js';
 import { benchDecode } from './decode-bench.js';
+import { cpuText } from './cpu-meter.js';
 import { benchFeedLag, formatFeedLag } from './feed-lag-bench.js';
+import { benchHeartbeats } from './heartbeat-bench.js';
 import { benchIngest, benchMemory } from './ingest-bench.js';
 import { benchLoad } from './load-bench.js';
+import { benchReplicas } from './replica-bench.js';
 import { benchScans } from './scan-bench.js';
 import { benchSlo, formatSloBench } from './slo-bench.js';
+import { benchStorage } from './storage-bench.js';
 import { fmt } from './stats.js';
 
 const env = process.env;
@@ -156,15 +164,28 @@ await section('scans', 60_000, async () => {
 
 const ingestRounds = num('BENCH_INGEST_ROUNDS', 3);
 const ingestSeconds = num('BENCH_INGEST_SECONDS', 5);
-// Each case: rounds x (echo + collector), plus starting the servers. 16 connections is a busy
-// fleet; 64 shows what group commit makes of more agents reporting at once.
-const ingestCases = [
-  { engine: 'sqlite', encoding: 'json', connections: 16 },
-  { engine: 'sqlite', encoding: 'protobuf', connections: 16 },
-  { engine: 'sqlite', encoding: 'json', connections: 64 },
-  { engine: 'postgres', encoding: 'json', connections: 16 },
-  { engine: 'postgres', encoding: 'protobuf', connections: 16 },
-] as const;
+// Each case: rounds x (echo + decode-only + collector), plus starting the servers. 16
+// connections is a busy fleet; 64 shows what group commit makes of more agents reporting at once.
+const engines = ['sqlite', 'postgres'] as const;
+const encodings = ['json', 'protobuf'] as const;
+const allCases = engines.flatMap((engine) =>
+  [16, 64].flatMap((connections) =>
+    encodings.map((encoding) => ({ engine, encoding, connections })),
+  ),
+);
+const ingestCases =
+  env.BENCH_INGEST_CASES === undefined
+    ? allCases
+    : env.BENCH_INGEST_CASES.split(',').map((c) => {
+        const found = allCases.find((x) => `${x.engine}/${x.encoding}/${x.connections}` === c);
+        if (found === undefined) {
+          throw new Error(
+            `BENCH_INGEST_CASES: expected engine/encoding/connections such as postgres/json/16, got '${c}'`,
+          );
+        }
+        return found;
+      });
+const target = { sqlite: 0.7, postgres: 0.5 };
 await section(
   'ingest',
   ingestCases.length * ingestRounds * 3 * ingestSeconds * 1000 + 25_000,
@@ -173,33 +194,141 @@ await section(
     const seconds = ingestSeconds;
     const figures = [];
     const rows: string[] = [];
+    const cpuRows: string[] = [];
     for (const { engine, encoding, connections } of ingestCases) {
       const f = await benchIngest({ engine, encoding, rounds, seconds, connections });
       if (f === null) {
         rows.push(
-          `| ${engine} | ${encoding} | ${connections} | not run: PostgreSQL is not reachable | | | | | | | |`,
+          `| ${engine} | ${encoding} | ${connections} | not run: PostgreSQL is not reachable | | | | | | | | |`,
         );
         continue;
       }
-      figures.push({ ...f, connections });
+      figures.push(f);
       rows.push(
-        `| ${engine} | ${encoding} | ${connections} | ${fmt(f.echoRps, 0)} | ${fmt(f.decodeRps, 0)} | ${f.decodeRatio.toFixed(2)} | ${fmt(f.collectorRps, 0)} | **${f.ratio.toFixed(2)}** | ` +
-          `${fmt(f.echoP99Ms, 0)} | ${fmt(f.collectorP99Ms, 0)} | ${f.failures} |`,
+        `| ${engine} | ${encoding} | ${connections} | ${fmt(f.echoRps, 0)} | ${fmt(f.decodeRps, 0)} | ${fmt(f.collectorRps, 0)} | ` +
+          `**${f.ratio.toFixed(2)}** (>= ${target[engine]}) | ${f.decodeRatio.toFixed(2)} | ${f.echoRatio.toFixed(2)} | ` +
+          `${fmt(f.decodeP99Ms, 0)} | ${fmt(f.collectorP99Ms, 0)} | ${f.failures} | ${f.lost} |`,
       );
+      cpuRows.push(`| ${engine} | ${encoding} | ${connections} | ${cpuText(f.cpu)} |`);
     }
     return {
       json: figures,
       md: [
-        '## Ingest: collector (durable writes, every request a new boot) vs a bare Fastify echo',
+        '## Ingest: collector (durable writes, every request a new boot) vs the decode-only server',
         '',
-        '| engine | encoding | connections | echo req/s | decode-only req/s | decode-only / echo | collector req/s | ratio (target >= 0.5) | echo p99 ms | collector p99 ms | failed requests |',
-        '|---|---|---|---|---|---|---|---|---|---|---|',
+        'The decode-only server reads each body as the collector does and stores nothing: the ceiling of any collector on this machine. Targets: collector / decode-only at least 0.7 on SQLite, 0.5 on PostgreSQL; nothing acknowledged lost.',
+        '',
+        '| engine | encoding | connections | echo req/s | decode-only req/s | collector req/s | collector / decode-only | decode-only / echo | collector / echo | decode-only p99 ms | collector p99 ms | failed requests | acknowledged but not stored |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
         ...rows,
+        '',
+        'CPU while the collector was loaded, in cores (medians over rounds; PostgreSQL: every `postgres` process of the server):',
+        '',
+        '| engine | encoding | connections | CPU |',
+        '|---|---|---|---|',
+        ...cpuRows,
         '',
       ],
     };
   },
 );
+
+await section('replicas', ingestRounds * 3 * ingestSeconds * 1000 + 15_000, async () => {
+  const connections = num('BENCH_REPLICA_CONNECTIONS', 32);
+  const f = await benchReplicas({ rounds: ingestRounds, seconds: ingestSeconds, connections });
+  if (f === null) {
+    return { json: null, md: ['## Replicas', '', 'Not run: PostgreSQL is not reachable.', ''] };
+  }
+  return {
+    json: f,
+    md: [
+      `## Replicas: two collectors on one PostgreSQL vs one, ${connections} connections in all (JSON)`,
+      '',
+      'On one machine the replicas, PostgreSQL and the load generator share its cores: the total is bounded by them, and the CPU columns say where they went (cores; PostgreSQL: every `postgres` process).',
+      '',
+      '| | req/s | p99 ms | CPU |',
+      '|---|---|---|---|',
+      `| decode-only server | ${fmt(f.decodeRps, 0)} | | |`,
+      `| one replica | ${fmt(f.oneRps, 0)} | ${fmt(f.oneP99Ms, 0)} | ${cpuText(f.oneCpu)} |`,
+      `| two replicas, half the connections each | ${fmt(f.twoRps, 0)} | ${fmt(f.twoP99Ms, 0)} | ${cpuText(f.twoCpu)} |`,
+      '',
+      `Two / one: **${f.ratio.toFixed(2)}**. Failed requests: ${f.failures}. Acknowledged but not stored: ${f.lost}.`,
+      '',
+    ],
+  };
+});
+
+const heartbeatFleet = num('BENCH_HEARTBEAT_FLEET', 100_000);
+await section('heartbeats', 2 * ingestRounds * 2 * ingestSeconds * 1000 + 60_000, async () => {
+  const connections = num('BENCH_HEARTBEAT_CONNECTIONS', 16);
+  const all = [];
+  const rows: string[] = [];
+  for (const engine of engines) {
+    const f = await benchHeartbeats({
+      engine,
+      fleet: heartbeatFleet,
+      rounds: ingestRounds,
+      seconds: ingestSeconds,
+      connections,
+    });
+    if (f === null) {
+      rows.push(`| ${engine} | not run: PostgreSQL is not reachable | | | | | | | | |`);
+      continue;
+    }
+    all.push(f);
+    rows.push(
+      `| ${engine} | ${Math.round(f.neededRps)} | ${fmt(f.decodeRps, 0)} | ${fmt(f.collectorRps, 0)} | **${f.ratio.toFixed(2)}** | ` +
+        `${fmt(f.collectorP99Ms, 0)} | ${f.failures} | ${f.heartbeats} / ${f.rows} | ` +
+        `${fmt(f.coverageMsBefore, 1)} | ${fmt(f.coverageMsAfter, 1)} | ${cpuText(f.cpu)} |`,
+    );
+  }
+  return {
+    json: all,
+    md: [
+      `## Heartbeats: a fleet of ${heartbeatFleet.toLocaleString('en')} instances, one heartbeat each a minute, ${connections} connections (JSON)`,
+      '',
+      'Each request one heartbeat of the next instance of the fleet, whose launches and first heartbeats are stored before. Coverage (running and heartbeating instances, read at every scrape and SLO evaluation) is timed before and after the load.',
+      '',
+      '| engine | needed req/s | decode-only req/s | collector req/s | collector / decode-only | collector p99 ms | failed requests | heartbeats received / rows kept | coverage ms before | coverage ms after | CPU (cores) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ],
+  };
+});
+
+const storageBoots = num('BENCH_STORAGE_BOOTS', 20_000);
+await section('storage', 60_000, async () => {
+  const all = [];
+  const rows: string[] = [];
+  const kb = (n: number | undefined) => (n === undefined ? '' : n.toFixed(0));
+  for (const engine of engines) {
+    const f = await benchStorage(engine, storageBoots);
+    if (f === null) {
+      rows.push(`| ${engine} | not run: PostgreSQL is not reachable | | | | | | | |`);
+      continue;
+    }
+    all.push(f);
+    const b = f.bytesPerRow;
+    rows.push(
+      `| ${engine} | ${kb(b.boots)} | ${kb(b.events)} | ${kb(b.launches)} | ${kb(b.heartbeats)} | ${kb(b.rollups)} | ` +
+        `${kb(f.walPerBoot ?? undefined)} | ${kb(f.walPerHeartbeat ?? undefined)} | ${kb(f.walPerHeartbeatReceived ?? undefined)} |`,
+    );
+  }
+  return {
+    json: all,
+    md: [
+      `## Storage: bytes per row after ${storageBoots.toLocaleString('en')} boots, each with its launch events and a heartbeat`,
+      '',
+      "Bytes per row: table and indexes, after VACUUM (PostgreSQL) or a checkpoint and VACUUM (SQLite). WAL (PostgreSQL): the least of several batches (100 reports; 1,000 heartbeats), commit records included; other databases of the server can only add to it. A heartbeat written rewrites its row; from agents heartbeating every minute, with the collector's refresh of half the 5 min window, two in three write nothing.",
+      '',
+      '| engine | boots | events | launches | heartbeats | rollups | WAL per boot | WAL per heartbeat written | WAL per heartbeat received |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ],
+  };
+});
 
 const memoryBoots = num('BENCH_MEMORY_BOOTS', 1_000_000);
 // About 4000 boots/s on a 2-core machine.

@@ -1,7 +1,7 @@
 // Servers the ingest benchmark runs in processes of their own, from the compiled dist/ (npm run
 // build): `node bench/servers.mjs echo` (a bare Fastify echo route, the baseline),
 // `node bench/servers.mjs decode` (the echo route, but it decodes the OTLP body and extracts the
-// boots as the collector does, then answers `{}` without storing anything: the ceiling for any
+// boots and heartbeats as the collector does, then answers `{}` without storing anything: the ceiling for any
 // collector that has to read what it is sent) or `node bench/servers.mjs collector` (the real
 // collector, configured by the environment). Each prints `LISTENING <url>` once it accepts
 // requests and stops on SIGTERM.
@@ -25,8 +25,8 @@ if (kind === 'echo' || kind === 'decode') {
     app.post('/v1/metrics', async (req, reply) => {
       const contentType = req.headers['content-type'];
       const body = decodeBody(req.body, req.headers['content-encoding'], 4 * 1024 * 1024);
-      const { boots } = extractBoots(decodeMetricsRequest(body, contentType));
-      if (boots.length === 0) throw new Error('the body holds no boot report');
+      const { boots, heartbeats } = extractBoots(decodeMetricsRequest(body, contentType));
+      if (boots.length + heartbeats.length === 0) throw new Error('the body holds no boot report');
       const out = encodeExportResponse(contentType.includes('json') ? 'json' : 'protobuf');
       return reply.type(out.contentType).send(out.body);
     });

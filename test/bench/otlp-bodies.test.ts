@@ -1,7 +1,7 @@
 // The bench's load: every body a distinct boot, with an instance id of EC2's form, that the
 // collector's own decoder reads back.
 import { describe, expect, it } from 'vitest';
-import { bootBodies } from '../../bench/otlp-bodies.js';
+import { bootBodies, heartbeatBodies } from '../../bench/otlp-bodies.js';
 import { extractBoots } from '../../collector/otlp/boot-extract.js';
 import { decodeMetricsRequest } from '../../collector/otlp/decode.js';
 
@@ -27,6 +27,26 @@ describe('bench bodies', () => {
       expect(seen.size).toBe(5);
       // Consecutive boots are not neighbours in an index.
       expect([...instances].sort()).not.toEqual(instances);
+    },
+  );
+
+  it.each(['json', 'protobuf'] as const)(
+    'are %s heartbeats of each instance of a fleet in turn',
+    async (kind) => {
+      const bodies = await heartbeatBodies(kind, 3);
+      const read = (n: number) => {
+        const out = extractBoots(decodeMetricsRequest(bodies.body(n), bodies.contentType), {
+          receivedAtMs: Date.now(),
+          known: {},
+        });
+        expect(out.boots).toEqual([]);
+        expect(out.heartbeats).toHaveLength(1);
+        return out.heartbeats[0]!.instanceId;
+      };
+      const ids = [0, 1, 2, 3, 4].map(read);
+      expect(new Set(ids.slice(0, 3)).size).toBe(3);
+      expect(ids.slice(3)).toEqual(ids.slice(0, 2));
+      expect(ids[0]).toMatch(/^i-[0-9a-f]{17}$/);
     },
   );
 });
