@@ -39,3 +39,14 @@ export async function load(
     errors: result.errors,
   };
 }
+
+/**
+ * A baseline server (the echo, the decode-only server) must answer every request with a 2xx: one
+ * that fails fast does less work than a collector and would make every ratio against it wrong.
+ */
+export function requireAllOk(server: string, results: readonly LoadResult[]): void {
+  const failed = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
+  if (failed > 0) {
+    throw new Error(`the ${server} server failed ${failed} requests: its figures are no baseline`);
+  }
+}

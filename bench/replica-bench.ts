@@ -6,7 +6,7 @@
 import { CpuMeter, postgresPids, type CpuShares } from './cpu-meter.js';
 import { benchStore, storedRows } from './bench-store.js';
 import { medianShares } from './ingest-bench.js';
-import { load, type LoadResult } from './load.js';
+import { load, requireAllOk, type LoadResult } from './load.js';
 import { bootBodies } from './otlp-bodies.js';
 import { startServer } from './server-process.js';
 import { summarize, type Summary } from './stats.js';
@@ -82,6 +82,7 @@ export async function benchReplicas(options: {
     stored = await storedRows(store, 'boots').catch(() => -1);
     await store.drop();
   }
+  requireAllOk('decode-only', d);
   const all = [...one, ...two.flat()];
   const acknowledged = all.reduce((n, x) => n + x.ok, 0);
   const oneRps = summarize(one.map((x) => x.rps));

@@ -25,7 +25,10 @@ if (kind === 'echo' || kind === 'decode') {
     app.post('/v1/metrics', async (req, reply) => {
       const contentType = req.headers['content-type'];
       const body = decodeBody(req.body, req.headers['content-encoding'], 4 * 1024 * 1024);
-      const { boots, heartbeats } = extractBoots(decodeMetricsRequest(body, contentType));
+      const { boots, heartbeats } = extractBoots(decodeMetricsRequest(body, contentType), {
+        receivedAtMs: Date.now(),
+        known: {},
+      });
       if (boots.length + heartbeats.length === 0) throw new Error('the body holds no boot report');
       const out = encodeExportResponse(contentType.includes('json') ? 'json' : 'protobuf');
       return reply.type(out.contentType).send(out.body);
