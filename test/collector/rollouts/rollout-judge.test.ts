@@ -2,10 +2,22 @@
 // look answers, each was stored over the one before it (distinct times, the last one kept), so no
 // two looks spent from the same ledger. And a policy that requires a scan holds without one.
 import { expect, it } from 'vitest';
+import type { ImageRecord } from '../../../collector/model.js';
 import type { VerdictAnswer } from '../../../collector/rollouts/rollout-judge.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { bootReport, describeStores, T0 } from '../../support/stores.js';
 import { adminAuth, testApp } from '../server/harness.js';
+
+/** A registry entry of `version`, so that a rollout may name it. */
+const image = (version: string, amiId: string): ImageRecord => ({
+  amiId,
+  region: null,
+  name: null,
+  version,
+  build: {},
+  source: 'registry',
+  registeredAtMs: T0,
+});
 
 describeStores('rollout verdict looks', (harness) => {
   it('stores each of concurrent looks from two replicas over the previous one', async () => {
@@ -14,15 +26,9 @@ describeStores('rollout verdict looks', (harness) => {
     const stores = [await h.open({ clock }), await h.open({ replicaId: 'r2', clock })];
     const apps = await Promise.all(stores.map((s) => testApp(s, clock)));
     for (const version of ['1.4.0', '1.5.0']) {
-      await stores[0]!.upsertImage({
-        amiId: `ami-0abc1234def56789${version === '1.4.0' ? '0' : '1'}`,
-        region: null,
-        name: null,
-        version,
-        build: {},
-        source: 'registry',
-        registeredAtMs: T0,
-      });
+      await stores[0]!.upsertImage(
+        image(version, `ami-0abc1234def56789${version === '1.4.0' ? '0' : '1'}`),
+      );
     }
     const started = await apps[0]!.inject({
       method: 'POST',
@@ -62,15 +68,7 @@ describeStores('rollout verdict looks', (harness) => {
     const clock = new ManualClock(T0);
     const store = await h.open({ clock });
     const app = await testApp(store, clock);
-    await store.upsertImage({
-      amiId: 'ami-0abc1234def567890',
-      region: null,
-      name: null,
-      version: '1.4.0',
-      build: {},
-      source: 'registry',
-      registeredAtMs: T0,
-    });
+    await store.upsertImage(image('1.4.0', 'ami-0abc1234def567890'));
     const r = await app.inject({
       method: 'POST',
       url: '/api/v1/rollouts',
