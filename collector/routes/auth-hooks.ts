@@ -61,7 +61,8 @@ export function routeAccess(
     'POST /v1/events':
       eventTokens.length > 0 ? eventTokens.join(' or ') : config.allowAnonymous ? lab : 'closed',
     'GET /api/v1/*': reads[readPolicy(config, certificates)],
-    'POST /api/v1/images':
+    // Every write of the API: images, their scans, rollouts and what a pipeline did with them.
+    'POST /api/v1/*':
       config.adminToken !== null ? 'the admin token' : config.allowAnonymous ? lab : 'closed',
     'GET /metrics, /healthz, /readyz': 'open',
   };

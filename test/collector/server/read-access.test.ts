@@ -116,7 +116,7 @@ describe('the read API', () => {
       'POST /v1/metrics': 'the agent token',
       'POST /v1/events': 'the agent token',
       'GET /api/v1/*': 'closed (no read or admin token is configured)',
-      'POST /api/v1/images': 'closed',
+      'POST /api/v1/*': 'closed',
       'GET /metrics, /healthz, /readyz': 'open',
     });
   });
