@@ -88,6 +88,17 @@ export const ErrorCodes = {
   BW_AUTH_ADMIN: { status: 401, summary: 'the admin API needs the admin token' },
   BW_AUTH_READ: { status: 401, summary: 'the read API needs the read token or the admin token' },
 
+  // rollouts
+  BW_ROLLOUT_INVALID: {
+    status: 400,
+    summary:
+      'a rollout request names an unknown version, a candidate equal to its baseline, or a bad policy',
+  },
+  BW_ROLLOUT_CONFLICT: {
+    status: 409,
+    summary: 'another rollout is a canary in an overlapping scope, or the rollout is finished',
+  },
+
   // store
   BW_STORE_OPEN: { status: 500, summary: 'the store cannot be opened or migrated' },
   BW_STORE_WRITE: { status: 503, summary: 'a write to the store failed and was rolled back' },

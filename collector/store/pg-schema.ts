@@ -5,6 +5,7 @@ import { counterSeriesMigration, PgDialect } from './counter-migration.js';
 import { WriteBootsFunctionSql } from './pg-write-boots.js';
 import { BucketColumns } from './rows.js';
 import { FleetScaleMigration, RunningLaunchesIndex, type Migration } from './sqlite-schema.js';
+import { PgRolloutMigration } from './rollout-schema.js';
 import { PgScanMigration } from './scan-schema.js';
 
 const bucketColumns = BucketColumns.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
@@ -183,4 +184,5 @@ export const PgMigrations: Migration[] = [
       'ALTER TABLE heartbeats SET (fillfactor = 80)',
     ],
   },
+  PgRolloutMigration,
 ];

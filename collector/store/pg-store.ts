@@ -26,6 +26,7 @@ import { bootPage, bootPageParams } from './cursor.js';
 import { GroupCommit } from './group-commit.js';
 import { publicLaunch } from './launch-merge.js';
 import { PgFeed } from './pg-feed.js';
+import { PgRollouts } from './pg-rollouts.js';
 import { PgScans } from './pg-scans.js';
 import { PgMigrations } from './pg-schema.js';
 import { MigrateLockId, Sql } from './pg-sql.js';
@@ -88,6 +89,7 @@ export const PgMaxHeartbeatBatch = 1000;
 export class PgStore implements Store {
   readonly engine = 'postgres' as const;
   readonly scans: PgScans;
+  readonly rollouts: PgRollouts;
   private readonly pool: pg.Pool;
   private readonly replicaId: string;
   private readonly clock: Clock;
@@ -117,6 +119,7 @@ export class PgStore implements Store {
     // that client, and the next query connects anew or fails with its own error.
     this.pool.on('error', () => undefined);
     this.scans = new PgScans(this.pool, (what, fn) => this.write(what, fn));
+    this.rollouts = new PgRollouts(this.pool, (what, fn) => this.write(what, fn));
     // Reports that arrive while transactions are in flight share the next one: a batch costs the
     // same round trips as one report, so few batches in flight make large batches. Two, so that
     // one waiting on an instance lock (a sweep, another replica) does not hold up all ingest.

@@ -2,6 +2,7 @@
 // change is a new version. Each runs in its own transaction with its row in schema_migrations.
 import { counterSeriesMigration, SqliteDialect } from './counter-migration.js';
 import { BucketColumns } from './rows.js';
+import { SqliteRolloutMigration } from './rollout-schema.js';
 import { SqliteScanMigration } from './scan-schema.js';
 
 export interface Migration {
@@ -157,4 +158,5 @@ export const SqliteMigrations: Migration[] = [
     name: FleetScaleMigration,
     statements: [RunningLaunchesIndex],
   },
+  SqliteRolloutMigration,
 ];

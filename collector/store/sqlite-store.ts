@@ -44,6 +44,7 @@ import {
 } from './rows.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { pruneSqliteChanges, SqliteFeed } from './sqlite-feed.js';
+import { SqliteRollouts } from './sqlite-rollouts.js';
 import { SqliteScans } from './sqlite-scans.js';
 import { SqliteMigrations } from './sqlite-schema.js';
 import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
@@ -87,6 +88,7 @@ export const SqliteMaxHeartbeatBatch = 1000;
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   readonly scans: SqliteScans;
+  readonly rollouts: SqliteRollouts;
   private readonly db: Database.Database;
   private readonly replicaId: string;
   private readonly clock: Clock;
@@ -166,6 +168,7 @@ export class SqliteStore implements Store {
     }
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.scans = new SqliteScans(this.db, (what, fn) => this.write(what, fn));
+    this.rollouts = new SqliteRollouts(this.db, (what, fn) => this.write(what, fn));
   }
 
   /** One immediate transaction: it takes the write lock first, so it never fails half-way on it. */

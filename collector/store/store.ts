@@ -13,6 +13,7 @@ import type {
 import type { RollupChange } from './rollup-math.js';
 
 export type { RollupChange } from './rollup-math.js';
+import type { RolloutStore } from './rollout-store.js';
 import type { ScanStore } from './scan-store.js';
 
 /**
@@ -126,6 +127,8 @@ export interface Store {
   readonly changesWritten: number;
   /** Image scans: scan-store.ts. */
   readonly scans: ScanStore;
+  /** Rollouts and their last verdicts: rollout-store.ts. */
+  readonly rollouts: RolloutStore;
 
   /** Creates or migrates the schema; idempotent. */
   migrate(): Promise<void>;
