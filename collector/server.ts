@@ -11,6 +11,7 @@ import type { CollectorConfig } from './config.js';
 import { answerClientError, registerJsonErrors } from './errors-http.js';
 import { recentLabelValues } from './metrics/recent-labels.js';
 import { registerImageScanGauges } from './metrics/image-scan-gauges.js';
+import { registerRolloutGauges } from './metrics/rollout-gauges.js';
 import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
 import { buildRouteAuth, readsOpenDespiteCredentials, routeAccess } from './routes/auth-hooks.js';
 import { bootRoutes } from './routes/boots.js';
@@ -135,6 +136,9 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   registerSloGauges(metrics.registry, () => slo.report(), config.labelCap);
   registerImageScanGauges(metrics.registry, store, config.labelCap, (err) =>
     app.log.warn({ err }, 'image scan gauges: the store did not answer'),
+  );
+  registerRolloutGauges(metrics.registry, store, config.labelCap, (err) =>
+    app.log.warn({ err }, 'rollout gauges: the store did not answer'),
   );
 
   let draining = false;
