@@ -27,6 +27,13 @@ import { GroupCommit } from './group-commit.js';
 import { publicLaunch } from './launch-merge.js';
 import { PgFeed } from './pg-feed.js';
 import { PgRollouts } from './pg-rollouts.js';
+import { launchSightingsSql, rowToSighting } from './launch-sightings.js';
+import type { LaunchSighting } from '../rollouts/detect.js';
+
+const SightingsSql = {
+  name: 'bw_launch_sightings',
+  text: launchSightingsSql({ param: (n) => `$${n}::bigint`, true: 'true' }),
+};
 import { PgScans } from './pg-scans.js';
 import { PgMigrations } from './pg-schema.js';
 import { MigrateLockId, Sql } from './pg-sql.js';
@@ -244,6 +251,11 @@ export class PgStore implements Store {
         writeSweep(db, this.replicaId, nowMs, deadlineMs),
       ),
     );
+  }
+
+  async launchSightings(sinceMs: number): Promise<LaunchSighting[]> {
+    const rows = await run(this.pool, SightingsSql, [ms(sinceMs), ms(sinceMs)]);
+    return rows.map(rowToSighting);
   }
 
   async getLaunch(instanceId: string): Promise<StoredLaunch | null> {

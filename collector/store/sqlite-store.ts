@@ -45,6 +45,8 @@ import {
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { pruneSqliteChanges, SqliteFeed } from './sqlite-feed.js';
 import { SqliteRollouts } from './sqlite-rollouts.js';
+import { launchSightingsSql, rowToSighting } from './launch-sightings.js';
+import type { LaunchSighting } from '../rollouts/detect.js';
 import { SqliteScans } from './sqlite-scans.js';
 import { SqliteMigrations } from './sqlite-schema.js';
 import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
@@ -90,6 +92,7 @@ export class SqliteStore implements Store {
   readonly scans: SqliteScans;
   readonly rollouts: SqliteRollouts;
   private readonly db: Database.Database;
+  private sightings: Database.Statement | null = null;
   private readonly replicaId: string;
   private readonly clock: Clock;
   private written = 0;
@@ -253,6 +256,12 @@ export class SqliteStore implements Store {
     return this.counted(
       this.write('sweeping unreported launches', () => writeSweep(this.writer, nowMs, deadlineMs)),
     );
+  }
+
+  async launchSightings(sinceMs: number): Promise<LaunchSighting[]> {
+    this.sightings ??= this.db.prepare(launchSightingsSql({ param: () => '?', true: '1' }));
+    const rows = this.sightings.all(ms(sinceMs), ms(sinceMs)) as Row[];
+    return rows.map(rowToSighting);
   }
 
   async getLaunch(instanceId: string): Promise<StoredLaunch | null> {
