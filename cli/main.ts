@@ -30,6 +30,11 @@ const commands: Record<string, Command> = {
     summary: "send a scanner's report of an AMI (submit); ask the scan gate about a version (gate)",
     run: async (argv) => (await import('./scan-command.js')).runScanCommand(argv),
   },
+  verdict: {
+    summary:
+      'the rollout verdict (promote, hold, rollback) with its checks; exit 0, 4, 3; --wait polls',
+    run: async (argv) => (await import('./verdict-command.js')).runVerdictCommand(argv),
+  },
   simulate: {
     summary: 'run a simulated fleet (real agents, fake IMDS and machines) against a collector',
     run: async (argv) => (await import('./simulate-command.js')).runSimulateCommand(argv),

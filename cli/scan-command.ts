@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { VulnerabilitySeverities } from '../shared/conventions.js';
 import { BootwatchError, errorMessage } from '../shared/errors.js';
+import { callApi, DefaultCollectorUrl, type Api } from './api-client.js';
 import type { ScanView } from '../collector/scans/image-scan.js';
 import type { ScanGateResult } from '../collector/scans/scan-gate.js';
 
@@ -51,7 +52,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const api: Api = {
-    url: values.url ?? process.env.BOOTWATCH_URL ?? 'http://127.0.0.1:4318',
+    url: values.url ?? process.env.BOOTWATCH_URL ?? DefaultCollectorUrl,
     token: values.token ?? process.env.BOOTWATCH_ADMIN_TOKEN,
   };
   if (sub === 'submit') {
@@ -69,17 +70,12 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       return 2;
     }
     const path = `/api/v1/images/${encodeURIComponent(values.version)}/scan-gate`;
-    const gate = (await call(api, path)) as ScanGateResult & { amiVersion: string };
+    const gate = (await callApi(api, path)) as ScanGateResult & { amiVersion: string };
     console.log(values.json ? JSON.stringify(gate, null, 2) : formatGate(gate));
     return GateExit[gate.decision];
   }
   console.error(`bootwatch scan: unknown subcommand '${sub}'\n\n${Help}`);
   return 2;
-}
-
-interface Api {
-  url: string;
-  token: string | undefined;
 }
 
 async function submit(api: Api, amiId: string, file: string): Promise<ScanView> {
@@ -93,43 +89,13 @@ async function submit(api: Api, amiId: string, file: string): Promise<ScanView> 
     );
   });
   const body = Readable.toWeb(source.pipe(createGzip())) as ReadableStream<Uint8Array>;
-  const answer = (await call(api, `/api/v1/images/${encodeURIComponent(amiId)}/scans`, {
+  const answer = (await callApi(api, `/api/v1/images/${encodeURIComponent(amiId)}/scans`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
     body,
     duplex: 'half',
   })) as { scan: ScanView };
   return answer.scan;
-}
-
-/** One request to the collector's API; its JSON answer, or BW_API_REQUEST with its message. */
-async function call(api: Api, path: string, init: RequestInit & { duplex?: 'half' } = {}) {
-  const target = new URL(path, api.url);
-  let res: Response;
-  try {
-    res = await fetch(target, {
-      ...init,
-      headers: { ...(api.token ? { authorization: `Bearer ${api.token}` } : {}), ...init.headers },
-      signal: AbortSignal.timeout(300_000),
-    });
-  } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    throw new BootwatchError(
-      'BW_API_REQUEST',
-      `${target.href}: no answer: ${errorMessage(e)}${cause}`,
-    );
-  }
-  const body = (await res.json().catch(() => null)) as {
-    error?: { code?: string; message?: string };
-  } | null;
-  if (!res.ok) {
-    const error = body?.error;
-    throw new BootwatchError(
-      'BW_API_REQUEST',
-      `${target.href} answered ${res.status}: ${error ? `${error.code}: ${error.message}` : JSON.stringify(body)}`,
-    );
-  }
-  return body as unknown;
 }
 
 /** `critical 1 (1 fixable), high 0, ...` */

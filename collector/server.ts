@@ -21,8 +21,11 @@ import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
+import { rolloutRoutes } from './routes/rollouts.js';
 import { scanRoutes } from './routes/scans.js';
 import { sloRoutes } from './routes/slos.js';
+import { EvidenceBook } from './rollouts/evidence-book.js';
+import { RolloutJudge } from './rollouts/rollout-judge.js';
 import { SloEngine } from './slo/slo-engine.js';
 import { registerSloGauges } from './slo/slo-gauges.js';
 import type { Store } from './store/store.js';
@@ -165,10 +168,13 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   imageRoutes(app, ctx);
   bootRoutes(app, ctx);
   sloRoutes(app, ctx, slo);
-  await app.register(otlpRoutes, ctx);
-  await app.register(scanRoutes, {
+  const scanPolicy = options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy;
+  rolloutRoutes(
+    app,
     ctx,
-    policy: options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy,
-  });
+    new RolloutJudge({ store, evidence: new EvidenceBook(store), slo, scanPolicy, clock }),
+  );
+  await app.register(otlpRoutes, ctx);
+  await app.register(scanRoutes, { ctx, policy: scanPolicy });
   return app;
 }

@@ -29,7 +29,19 @@ export class SortedSample {
     this.size += 1;
   }
 
-  /** The sorted values, without copying: valid until the next insert. */
+  /**
+   * Removes one occurrence of `value` (a boot's time taken back by a correction); false when the
+   * sample holds none. The same shift as insert, the other way.
+   */
+  remove(value: number): boolean {
+    const at = upperBound(this.data, this.size, value) - 1;
+    if (at < 0 || this.data[at] !== value) return false;
+    this.data.copyWithin(at, at + 1, this.size);
+    this.size -= 1;
+    return true;
+  }
+
+  /** The sorted values, without copying: valid until the next insert or remove. */
   view(): Float64Array {
     return this.data.subarray(0, this.size);
   }

@@ -39,13 +39,25 @@ export class PgFeed implements RollupFeed {
   constructor(private readonly pool: pg.Pool) {}
 
   async read(ranges: readonly RollupQuery[]): Promise<FeedRead> {
+    return (await this.readWith(ranges, async () => null)).read;
+  }
+
+  /**
+   * A read, and `alongside` run in the same REPEATABLE READ transaction (the same snapshot): what
+   * it reads is exactly what the changes of this read and the earlier ones add up to.
+   */
+  async readWith<T>(
+    ranges: readonly RollupQuery[],
+    alongside: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<{ read: FeedRead; also: T }> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await this.readIn(client, ranges);
+      const read = await this.readIn(client, ranges);
+      const also = await alongside(client);
       await client.query('COMMIT');
-      return result;
+      return { read, also };
     } catch (e) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;

@@ -13,6 +13,8 @@ import type {
 } from '../rollouts/rollout-model.js';
 import { Sql, type NamedSql } from './pg-sql.js';
 import { run, type Db } from './pg-tx.js';
+import { PgEvidenceFeed, type EvidenceFeed } from './evidence-feed.js';
+import { PgFeed } from './pg-feed.js';
 import type { RolloutStore } from './rollout-store.js';
 import {
   alreadyFinished,
@@ -42,6 +44,10 @@ export class PgRollouts implements RolloutStore {
     private readonly pool: pg.Pool,
     private readonly write: Write,
   ) {}
+
+  evidenceFeed(): EvidenceFeed {
+    return new PgEvidenceFeed(new PgFeed(this.pool));
+  }
 
   async create(rollout: NewRollout): Promise<Rollout> {
     return this.write('starting a rollout', async (db) => {

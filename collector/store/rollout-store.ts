@@ -9,6 +9,7 @@ import type {
   RolloutState,
   StoredVerdict,
 } from '../rollouts/rollout-model.js';
+import type { EvidenceFeed } from './evidence-feed.js';
 
 export interface RolloutStore {
   /**
@@ -37,4 +38,6 @@ export interface RolloutStore {
   saveVerdict(id: number, verdict: StoredVerdict, previousAtMs: number | null): Promise<boolean>;
   /** Rollouts finished at or after `sinceMs`, counted by outcome and source (M6). */
   countFinished(sinceMs: number): Promise<FinishedCount[]>;
+  /** A new reader of the change feed that also loads rollouts' boots in its snapshot. */
+  evidenceFeed(): EvidenceFeed;
 }

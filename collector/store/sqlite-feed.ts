@@ -22,6 +22,16 @@ export class SqliteFeed implements RollupFeed {
     return Promise.resolve(this.db.transaction(() => this.readNow(ranges)).deferred());
   }
 
+  /**
+   * A read, and `alongside` run in the same transaction (the same snapshot): what it reads is
+   * exactly what the changes of this read and the earlier ones add up to (rollout evidence).
+   */
+  readWith<T>(alongside: () => T): Promise<{ read: FeedRead; also: T }> {
+    return Promise.resolve(
+      this.db.transaction(() => ({ read: this.readNow([]), also: alongside() })).deferred(),
+    );
+  }
+
   private readNow(ranges: readonly RollupQuery[]): FeedRead {
     const q = this.q();
     let changes: RollupChange[] = [];

@@ -10,7 +10,9 @@ import type {
   RolloutState,
   StoredVerdict,
 } from '../rollouts/rollout-model.js';
+import { SqliteEvidenceFeed, type EvidenceFeed } from './evidence-feed.js';
 import type { RolloutStore } from './rollout-store.js';
+import type { SqliteFeed } from './sqlite-feed.js';
 import {
   alreadyFinished,
   assertNoOverlap,
@@ -41,11 +43,19 @@ function prepare(db: Database.Database) {
 export class SqliteRollouts implements RolloutStore {
   private q: ReturnType<typeof prepare> | null = null;
 
-  /** `write` runs its function in the store's write transaction (sqlite-store.ts). */
+  /**
+   * `write` runs its function in the store's write transaction, `feed` makes a change feed
+   * reader (sqlite-store.ts).
+   */
   constructor(
     private readonly db: Database.Database,
     private readonly write: Write,
+    private readonly feed: () => SqliteFeed,
   ) {}
+
+  evidenceFeed(): EvidenceFeed {
+    return new SqliteEvidenceFeed(this.db, this.feed());
+  }
 
   private get statements() {
     this.q ??= prepare(this.db);

@@ -171,7 +171,11 @@ export class SqliteStore implements Store {
     }
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.scans = new SqliteScans(this.db, (what, fn) => this.write(what, fn));
-    this.rollouts = new SqliteRollouts(this.db, (what, fn) => this.write(what, fn));
+    this.rollouts = new SqliteRollouts(
+      this.db,
+      (what, fn) => this.write(what, fn),
+      () => new SqliteFeed(this.db, () => this.q),
+    );
   }
 
   /** One immediate transaction: it takes the write lock first, so it never fails half-way on it. */

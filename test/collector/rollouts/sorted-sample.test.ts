@@ -30,4 +30,25 @@ describe('SortedSample', () => {
     expect(upperBound(v, 4, 0)).toBe(0);
     expect(upperBound(v, 4, 9)).toBe(4);
   });
+
+  it('removes one occurrence of a value, whatever was inserted and removed before', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 25 }), { maxLength: 30 }),
+        (values, removals) => {
+          const s = new SortedSample(2);
+          const kept = [...values];
+          for (const v of values) s.insert(v);
+          for (const r of removals) {
+            const at = kept.indexOf(r);
+            expect(s.remove(r)).toBe(at !== -1);
+            if (at !== -1) kept.splice(at, 1);
+          }
+          expect(Array.from(s.view())).toEqual(kept.sort((a, b) => a - b));
+        },
+      ),
+      { seed: 7 },
+    );
+  });
 });
