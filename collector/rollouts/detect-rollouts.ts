@@ -16,8 +16,11 @@
 // A finished rollout never changes again (the store refuses): a launch that arrives after a
 // rollout was judged does not reopen it.
 //
-// Rollouts a pipeline started through the API win: a detected rollout whose scope overlaps an
-// active API rollout is refused by the store (BW_ROLLOUT_CONFLICT) and not recorded. The same
+// Rollouts a pipeline started through the API win: a group is the pipeline's from the start of
+// its API rollout until one switch-back window after it finished, so that a canary that launches
+// both versions side by side in one group (each launch a switch, to the detector) is not also
+// recorded as a string of detected rollouts and rollbacks. And the store refuses a detected
+// rollout whose scope overlaps an active one (BW_ROLLOUT_CONFLICT). The same
 // refusal keeps two replicas from recording one canary twice; two replicas recording a rollout
 // that is already finished when first seen, in the same instant, could each store it (a
 // rollback faster than one sweep interval, seen by both at once): the rate is low enough that
@@ -26,7 +29,7 @@ import type { Clock } from '../../shared/clock.js';
 import { isBootwatchError } from '../../shared/errors.js';
 import type { Store } from '../store/store.js';
 import { detectRollouts, type DetectedRollout } from './detect.js';
-import type { Rollout } from './rollout-model.js';
+import { scopesOverlap, type Rollout } from './rollout-model.js';
 
 /** How many switch-back windows of launches each run reads (see above). */
 export const DetectionWindows = 3;
@@ -61,8 +64,11 @@ export async function detectAndRecord(o: RolloutDetectionOptions): Promise<Detec
   );
   const result: DetectionResult = { started: [], finished: [] };
   if (detected.length === 0) return result;
-  const stored = (await o.store.rollouts.list()).filter((r) => r.source === 'detected');
+  const all = await o.store.rollouts.list();
+  const stored = all.filter((r) => r.source === 'detected');
+  const api = all.filter((r) => r.source === 'api');
   for (const d of detected) {
+    if (api.some((r) => pipelineOwns(r, d, window))) continue;
     let rollout = stored.find((r) => sameRollout(r, d, window)) ?? null;
     if (rollout === null) {
       rollout = await refusedAsNull(
@@ -96,6 +102,15 @@ export async function detectAndRecord(o: RolloutDetectionOptions): Promise<Detec
     );
   }
   return result;
+}
+
+/** Whether API rollout `r` covers the group of `d` when `d` started (see above). */
+function pipelineOwns(r: Rollout, d: DetectedRollout, windowMs: number): boolean {
+  return (
+    scopesOverlap(r.scope, { asgs: [d.asg], regions: [d.region] }) &&
+    r.startedAtMs <= d.startedAtMs &&
+    d.startedAtMs < (r.finishedAtMs ?? Infinity) + windowMs
+  );
 }
 
 function sameRollout(r: Rollout, d: DetectedRollout, windowMs: number): boolean {

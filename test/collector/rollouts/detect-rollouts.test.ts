@@ -125,7 +125,7 @@ describeStores('detected rollouts', (harness) => {
     expect(await run()).toEqual({ started: [], finished: [] });
   });
 
-  it('leaves a group alone while a pipeline canaries there through the API', async () => {
+  it('leaves a group alone while a pipeline canaries there through the API, and a window after', async () => {
     const store = await harness().open();
     const clock = new ManualClock(T0 + 4 * H);
     await store.rollouts.create({
@@ -138,6 +138,8 @@ describeStores('detected rollouts', (harness) => {
     });
     await launchFromReport(store, 'i-batch-1', 'batch', '3.0', 0);
     await launchFromReport(store, 'i-batch-2', 'batch', '3.1', 2);
+    // The pipeline's canary launches both versions side by side: no detected rollback either.
+    await launchFromReport(store, 'i-batch-3', 'batch', '3.0', 3);
     const result = await detectAndRecord({
       store,
       clock,
@@ -145,6 +147,18 @@ describeStores('detected rollouts', (harness) => {
       log: quiet,
     });
     expect(result).toEqual({ started: [], finished: [] });
+    // Promoted at 4 h; a switch back at 6 h is still the pipeline's, one at 30 h is detected.
+    await store.rollouts.finish(1, 'promoted', T0 + 4 * H, null);
+    await launchFromReport(store, 'i-batch-4', 'batch', '3.1', 5);
+    await launchFromReport(store, 'i-batch-5', 'batch', '3.0', 6);
+    clock.set(T0 + 7 * H);
+    const again = () => detectAndRecord({ store, clock, switchBackWindowMs: Window, log: quiet });
+    expect(await again()).toEqual({ started: [], finished: [] });
     expect((await store.rollouts.list()).map((r) => r.source)).toEqual(['api']);
+    await launchFromReport(store, 'i-batch-6', 'batch', '3.1', 30);
+    clock.set(T0 + 31 * H);
+    expect((await again()).started).toMatchObject([
+      { candidate: '3.1', baseline: '3.0', startedAtMs: T0 + 30 * H, source: 'detected' },
+    ]);
   });
 });
