@@ -26,7 +26,9 @@ import { runSimulation, timelineFor } from '../simulator/run-simulation.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { resolveScenario } from '../simulator/scenario-files.js';
 import { formatProgress, formatVersionStats } from '../simulator/summary.js';
+import type { RolloutRun } from '../simulator/rollout-driver.js';
 import { formatSloTable } from './slo-command.js';
+import { formatVerdict } from './verdict-command.js';
 
 const Help = `usage: bootwatch demo [--scenario FILE] [--exit-after-rollout]
 
@@ -179,6 +181,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     }
     const days = Math.ceil((timeline.endMs - timeline.startMs) / 86_400_000) + 1;
     console.log(`\n${await resultsTable(target, `${days}d`)}\n`);
+    for (const run of result.rollouts) console.log(`${rolloutText(run)}\n`);
     console.log(lookNext(url, creds));
     if (values['exit-after-rollout']) return 0;
     console.log('\nServing until Ctrl-C.');
@@ -200,6 +203,20 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** A rollout the simulated pipeline drove: what it did, and the verdict it obeyed with its checks. */
+function rolloutText(run: RolloutRun): string {
+  const did =
+    run.state === 'promoted'
+      ? 'promoted it'
+      : run.state === 'rolled_back'
+        ? 'rolled it back'
+        : run.state === 'canary'
+          ? 'was still waiting (hold) when the day ended'
+          : 'never started it';
+  const head = `rollout "${run.name}": the pipeline ${did}`;
+  return run.answer === null ? head : `${head}, on this verdict:\n${formatVerdict(run.answer)}`;
+}
+
 /** The SLO table (GET /api/v1/slos), then the per-version statistics (GET /api/v1/images). */
 async function resultsTable(target: CollectorTarget, since: string): Promise<string> {
   const slos = formatSloTable(await fetchSloReport(target));
@@ -219,6 +236,11 @@ function lookNext(url: string, creds: Credentials): string {
       'boots, failures by reason, time to ready per AMI version',
     ],
     [`curl ${auth}'${url}/api/v1/boots?reason=no_report'`, 'launches that never reported'],
+    [`curl ${auth}${url}/api/v1/rollouts`, 'the rollouts, promoted and rolled back'],
+    [
+      `BOOTWATCH_URL=${url} npx bootwatch verdict --rollout 2${creds.adminToken ? ' --token <admin token>' : ''}`,
+      'a verdict with every check',
+    ],
     [`curl ${url}/metrics`, 'Prometheus exposition'],
     [
       `BOOTWATCH_URL=${url} npx bootwatch slo status${creds.adminToken ? ' --token <admin token>' : ''}`,
