@@ -15,6 +15,7 @@
 import { BootwatchError } from '../../shared/errors.js';
 import type { EvidenceBoot, EvidenceFeed } from '../store/evidence-feed.js';
 import type { RolloutStore } from '../store/rollout-store.js';
+import { ttrMs } from '../store/rollup-math.js';
 import type { RollupChange } from '../store/store.js';
 import { inScope, type Rollout } from './rollout-model.js';
 import { SortedSample } from './sorted-sample.js';
@@ -33,7 +34,9 @@ class Side {
       return;
     }
     this.successes += sign;
-    const ms = ttrSeconds * 1000;
+    // Whole milliseconds, as the rollups keep them (ttrMs): `75.123 * 1000` is 75123.00000000001,
+    // and times that are whole numbers give the Hodges-Lehmann search the ties that end it early.
+    const ms = ttrMs(ttrSeconds);
     if (sign === 1) this.ready.insert(ms);
     else if (!this.ready.remove(ms)) {
       // The feed took back a boot this side never counted: the evidence no longer matches the

@@ -38,7 +38,7 @@ async function bruteForce(h: StoreHarness, r: Rollout): Promise<RolloutSides> {
       successes: ok.length,
       failures: mine.length - ok.length,
       readyMs: Float64Array.from(
-        ok.map((b) => Number(b.time_to_ready_seconds) * 1000).sort((a, b) => a - b),
+        ok.map((b) => Math.round(Number(b.time_to_ready_seconds) * 1000)).sort((a, b) => a - b),
       ),
     };
   };

@@ -9,56 +9,17 @@ import { main } from '../../../cli/main.js';
 import { buildCollectorConfig } from '../../../collector/config.js';
 import type { VerdictAnswer } from '../../../collector/rollouts/rollout-judge.js';
 import { runCollector, type RunningCollector } from '../../../collector/run-collector.js';
-import { seededRandom } from '../../../simulator/random.js';
 import { captureConsole } from '../../support/console-capture.js';
-import { AdminToken, AgentToken, otlpJson, testBoot } from '../server/harness.js';
-
-const [Base, Good, Bad] = ['5.0.0', '5.0.1', '5.0.2'];
+import { AdminToken, AgentToken } from '../server/harness.js';
+import { Bad, Base, CanaryFixture, Good } from './canary-fixture.js';
 
 describe('bootwatch verdict, against a running collector', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-verdict-cli-'));
   let collector: RunningCollector;
   const seen = captureConsole();
-  let n = 0;
-  const random = seededRandom(5);
+  let canary: CanaryFixture;
   const verdict = (...argv: string[]) =>
     main(['verdict', ...argv, '--url', collector.url, '--token', AdminToken]);
-  const post = async (path: string, body: unknown, token = AdminToken) => {
-    const r = await fetch(`${collector.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: r.status, json: (await r.json()) as { rollout: { id: number } } };
-  };
-  /** `count` first boots of a version in an asg, launched half an hour ago. */
-  const boots = async (version: string, asg: string, count: number, failed = false) => {
-    const list = Array.from({ length: count }, () => {
-      n += 1;
-      return testBoot({
-        instanceId: `i-${n.toString(16).padStart(17, '0')}`,
-        bootId: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-        amiVersion: version,
-        asg,
-        launchedAt: new Date(Date.now() - 30 * 60_000).toISOString(),
-        outcome: failed ? 'failure' : 'success',
-        reason: failed ? 'cloud_init_error' : 'none',
-        timeToReadySeconds: Math.round(40_000 + random() * 20_000) / 1000,
-      });
-    });
-    expect((await post('/v1/metrics', otlpJson(list), AgentToken)).status).toBe(200);
-  };
-  const start = async (candidate: string, asg: string) => {
-    const r = await post('/api/v1/rollouts', {
-      candidate,
-      baseline: Base,
-      scope: { asgs: [asg] },
-      startedAt: new Date(Date.now() - 3_600_000).toISOString(),
-      policy: { minBootsPerSide: 5, minCanaryDurationMs: 0 },
-    });
-    expect(r.status).toBe(201);
-    return String(r.json.rollout.id);
-  };
 
   beforeAll(async () => {
     collector = await runCollector(
@@ -75,10 +36,8 @@ describe('bootwatch verdict, against a running collector', () => {
       }),
       { handleSignals: false },
     );
-    for (const [i, version] of [Base, Good, Bad].entries()) {
-      const r = await post('/api/v1/images', { amiId: `ami-0a1b2c3d4e5f6002${i}`, version });
-      expect(r.status).toBe(201);
-    }
+    canary = new CanaryFixture(collector.url);
+    await canary.registerVersions();
   });
   afterAll(async () => {
     await collector?.close();
@@ -86,9 +45,9 @@ describe('bootwatch verdict, against a running collector', () => {
   });
 
   it('exits 0 on promote and prints every check as a table', async () => {
-    const id = await start(Good, 'good');
-    await boots(Good, 'good', 12);
-    await boots(Base, 'good', 12);
+    const id = await canary.start(Good, 'good');
+    await canary.boots(Good, 'good', 12);
+    await canary.boots(Base, 'good', 12);
     expect(await verdict('--rollout', id)).toBe(0);
     const text = seen.out.join('\n');
     expect(text).toMatch(
@@ -103,9 +62,9 @@ describe('bootwatch verdict, against a running collector', () => {
   });
 
   it('exits 3 on rollback, found by candidate, baseline and group; --json is the API answer', async () => {
-    const id = await start(Bad, 'bad');
-    await boots(Bad, 'bad', 10, true);
-    await boots(Base, 'bad', 10);
+    const id = await canary.start(Bad, 'bad');
+    await canary.boots(Bad, 'bad', 10, true);
+    await canary.boots(Base, 'bad', 10);
     expect(await verdict('--candidate', Bad, '--baseline', Base, '--asg', 'bad', '--json')).toBe(3);
     const answer = JSON.parse(seen.out.join('\n')) as VerdictAnswer;
     expect(answer.rollout.id).toBe(Number(id));
@@ -114,7 +73,7 @@ describe('bootwatch verdict, against a running collector', () => {
   });
 
   it('exits 4 on hold, and with --wait still 4 once the timeout passes', async () => {
-    const id = await start(Good, 'quiet');
+    const id = await canary.start(Good, 'quiet');
     expect(await verdict('--rollout', id)).toBe(4);
     expect(seen.out.join('\n')).toMatch(/\nverdict: HOLD /);
     expect(
@@ -123,10 +82,10 @@ describe('bootwatch verdict, against a running collector', () => {
   });
 
   it('--wait polls until the hold turns into a rollback', async () => {
-    const id = await start(Bad, 'later');
+    const id = await canary.start(Bad, 'later');
     const waiting = verdict('--rollout', id, '--wait', '--timeout', '60s', '--interval', '100ms');
     await new Promise((resolve) => setTimeout(resolve, 250));
-    await boots(Bad, 'later', 10, true);
+    await canary.boots(Bad, 'later', 10, true);
     expect(await waiting).toBe(3);
     expect(seen.out.join('\n')).toMatch(/\nverdict: ROLLBACK /);
   });
