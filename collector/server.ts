@@ -35,6 +35,8 @@ export interface CollectorRuntime {
   readonly metrics: CollectorMetrics;
   /** The SLO engine (run-collector starts its schedule; routes and gauges evaluate on demand). */
   readonly slo: SloEngine;
+  /** Rollout verdicts (routes, and run-collector's look at detected rollouts). */
+  readonly judge: RolloutJudge;
   /** /readyz answers 503 from now on (shutdown has begun). */
   startDraining(): void;
 }
@@ -146,9 +148,18 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
 
   let draining = false;
   const ctx: RouteContext = { config, store, clock, metrics, auth, isDraining: () => draining };
+  const scanPolicy = options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy;
+  const judge = new RolloutJudge({
+    store,
+    evidence: new EvidenceBook(store),
+    slo,
+    scanPolicy,
+    clock,
+  });
   app.decorate('bootwatch', {
     metrics,
     slo,
+    judge,
     startDraining: () => {
       draining = true;
     },
@@ -168,12 +179,7 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   imageRoutes(app, ctx);
   bootRoutes(app, ctx);
   sloRoutes(app, ctx, slo);
-  const scanPolicy = options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy;
-  rolloutRoutes(
-    app,
-    ctx,
-    new RolloutJudge({ store, evidence: new EvidenceBook(store), slo, scanPolicy, clock }),
-  );
+  rolloutRoutes(app, ctx, judge);
   await app.register(otlpRoutes, ctx);
   await app.register(scanRoutes, { ctx, policy: scanPolicy });
   return app;

@@ -134,3 +134,18 @@ async function refusedAsNull(write: Promise<Rollout>): Promise<Rollout | null> {
     throw e;
   }
 }
+
+/**
+ * Asks for the verdict of every active detected rollout (storing it, as any look does), so that
+ * the verdict gauge and its page cover rollouts no pipeline polls. Returns the verdicts by id.
+ */
+export async function lookAtDetected(
+  store: Pick<Store, 'rollouts'>,
+  judge: { verdict(id: number): Promise<{ verdict: string }> },
+): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const r of await store.rollouts.list('canary')) {
+    if (r.source === 'detected') out.set(r.id, (await judge.verdict(r.id)).verdict);
+  }
+  return out;
+}

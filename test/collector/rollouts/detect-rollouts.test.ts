@@ -3,7 +3,12 @@
 // reports alone, a switch back counted as a rollback, a window passing as a promote, the run
 // repeated without recording anything twice, and an API rollout's scope left alone.
 import { expect, it } from 'vitest';
-import { detectAndRecord } from '../../../collector/rollouts/detect-rollouts.js';
+import { detectAndRecord, lookAtDetected } from '../../../collector/rollouts/detect-rollouts.js';
+import { EvidenceBook } from '../../../collector/rollouts/evidence-book.js';
+import { RolloutJudge } from '../../../collector/rollouts/rollout-judge.js';
+import { SloEngine } from '../../../collector/slo/slo-engine.js';
+import { defaultSlos } from '../../../shared/slo/defaults.js';
+import { DefaultScanPolicy } from '../../../shared/slo/scan-policy.js';
 import type { Store } from '../../../collector/store/store.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { bootReport, describeStores, instanceEvent, iso, T0 } from '../../support/stores.js';
@@ -104,6 +109,27 @@ describeStores('detected rollouts', (harness) => {
     expect(await store.rollouts.countFinished(0)).toEqual([
       { outcome: 'rolled_back', source: 'detected', count: 1 },
     ]);
+  });
+
+  it('looks at the verdict of each active detected rollout, as a pipeline would', async () => {
+    const store = await harness().open();
+    const clock = new ManualClock(T0 + 4 * H);
+    await launchFromReport(store, 'i-api-1', 'api', '2.0', 0);
+    await launchFromReport(store, 'i-api-2', 'api', '2.1', 3);
+    const [detected] = (
+      await detectAndRecord({ store, clock, switchBackWindowMs: Window, log: quiet })
+    ).started;
+    const slo = new SloEngine({ slos: defaultSlos(), store, clock, heartbeatWindowMs: 300_000 });
+    const judge = new RolloutJudge({
+      store,
+      evidence: new EvidenceBook(store),
+      slo,
+      scanPolicy: DefaultScanPolicy,
+      clock,
+    });
+    const looked = await lookAtDetected(store, judge);
+    expect([...looked]).toEqual([[detected!.id, 'hold']]);
+    expect((await store.rollouts.get(detected!.id))?.lastVerdict?.verdict).toBe('hold');
   });
 
   it('from agent reports alone: a rollout promoted once the window passes', async () => {
