@@ -1,5 +1,6 @@
 // `bootwatch demo` (what `npm start` runs): the collector on a SQLite store of its own, a short
-// simulated rollout against it (a good AMI, then a worse one), the results, where to look next,
+// simulated day against it (a simulated pipeline canaries a good AMI, promoted, and a worse one,
+// rolled back, through the rollout API), the results and both verdicts, where to look next,
 // then it keeps serving on real time until Ctrl-C. The rollout runs on compressed time that ends
 // now, so that the collector, once live, sees a day that has just happened.
 //
@@ -35,8 +36,10 @@ const Help = `usage: bootwatch demo [--scenario FILE] [--exit-after-rollout]
 Starts the collector (BOOTWATCH_LISTEN, default 127.0.0.1:4318) on a store of its own: a new
 SQLite file in a temporary folder, printed at start and removed when the demo stops
 (BOOTWATCH_STORE is not used: simulated boots stay out of a real store). Then it runs a short
-simulated rollout against it (real agents, fake instances: a good AMI version, then a worse
-one), prints the results and where to look next, and keeps serving until Ctrl-C. On a loopback
+simulated day against it (real agents, fake instances) in which a simulated pipeline canaries
+two AMI versions through the rollout API: the good one is promoted, the worse one rolled back.
+It prints the results, both verdicts with their checks and where to look next, and keeps
+serving until Ctrl-C. On a loopback
 address it accepts requests without a token; elsewhere it generates tokens and prints them (or
 uses BOOTWATCH_TOKEN and BOOTWATCH_ADMIN_TOKEN).
 
