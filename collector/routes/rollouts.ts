@@ -99,10 +99,12 @@ const invalid = (message: string) => new BootwatchError('BW_ROLLOUT_INVALID', me
 /** The rollout a start request describes, every field checked; throws BW_ROLLOUT_INVALID. */
 async function newRollout(ctx: RouteContext, b: StartBody): Promise<NewRollout> {
   const baseline = b.baseline ?? null;
-  for (const [field, text] of [
+  const texts: [string, string | null][] = [
     ['candidate', b.candidate],
     ['baseline', baseline],
-  ] as const) {
+    ...(b.scope.asgs ?? []).map((a, i): [string, string] => [`scope/asgs/${i}`, a]),
+  ];
+  for (const [field, text] of texts) {
     const problem = text === null ? null : printableProblem(text);
     if (problem !== null) throw invalid(`body/${field}: ${problem}; expected printable text`);
   }
@@ -183,6 +185,13 @@ export function rolloutRoutes(app: FastifyInstance, ctx: RouteContext, judge: Ro
       { schema: { params: IdParams, body: FinishSchema }, ...admin },
       async (request) => {
         const note = request.body?.note ?? null;
+        const problem = note === null ? null : printableProblem(note);
+        if (problem !== null) {
+          throw new BootwatchError(
+            'BW_BODY_INVALID',
+            `body/note: ${problem}; expected printable text`,
+          );
+        }
         const { id } = request.params;
         const rollout = await storeWrite(`the ${action} of rollout ${id}`, () =>
           ctx.store.rollouts.finish(id, state, ctx.clock.now(), note),

@@ -184,6 +184,13 @@ describeStores('rollout routes', (harness) => {
     ],
     ['no scope', { candidate: '2026.12.2' }, 400, 'BW_BODY_INVALID', /scope/],
     [
+      'a group name with a NUL',
+      { candidate: '2026.12.2', scope: { asgs: ['web', 'a\u0000b'] } },
+      400,
+      'BW_ROLLOUT_INVALID',
+      /^body\/scope\/asgs\/1: contains a control character; expected printable text$/,
+    ],
+    [
       'a region that is not one',
       { candidate: '2026.12.2', scope: { regions: ['Paris'] } },
       400,
@@ -215,6 +222,17 @@ describeStores('rollout routes', (harness) => {
     });
     const post = (url: string) =>
       app.inject({ method: 'POST', url, headers: adminAuth, payload: {} });
+    const nul = await app.inject({
+      method: 'POST',
+      url: '/api/v1/rollouts/1/rollback',
+      headers: adminAuth,
+      payload: { note: 'bad\u0000note' },
+    });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error.message).toBe(
+      'body/note: contains a control character; expected printable text',
+    );
+    expect((await store.rollouts.get(1))?.state).toBe('canary');
     expect((await post('/api/v1/rollouts/1/rollback')).statusCode).toBe(200);
     const again = await post('/api/v1/rollouts/1/promote');
     expect(again.statusCode).toBe(409);
