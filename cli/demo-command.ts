@@ -207,7 +207,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
 }
 
 /** A rollout the simulated pipeline drove: what it did, and the verdict it obeyed with its checks. */
-function rolloutText(run: RolloutRun): string {
+export function rolloutText(run: RolloutRun): string {
   const did =
     run.state === 'promoted'
       ? 'promoted it'
