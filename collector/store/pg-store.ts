@@ -27,12 +27,16 @@ import { GroupCommit } from './group-commit.js';
 import { publicLaunch } from './launch-merge.js';
 import { PgFeed } from './pg-feed.js';
 import { PgRollouts } from './pg-rollouts.js';
-import { launchSightingsSql, rowToSighting } from './launch-sightings.js';
+import { launchSightingsSql, sightingsOf } from './launch-sightings.js';
 import type { LaunchSighting } from '../rollouts/detect.js';
 
 const SightingsSql = {
   name: 'bw_launch_sightings',
-  text: launchSightingsSql({ param: (n) => `$${n}::bigint`, true: 'true' }),
+  text: launchSightingsSql({
+    since: '$1::bigint',
+    true: 'true',
+    notReported: 'NOT l.reported',
+  }),
 };
 import { PgScans } from './pg-scans.js';
 import { PgMigrations } from './pg-schema.js';
@@ -254,8 +258,7 @@ export class PgStore implements Store {
   }
 
   async launchSightings(sinceMs: number): Promise<LaunchSighting[]> {
-    const rows = await run(this.pool, SightingsSql, [ms(sinceMs), ms(sinceMs)]);
-    return rows.map(rowToSighting);
+    return sightingsOf(await run(this.pool, SightingsSql, [ms(sinceMs)]));
   }
 
   async getLaunch(instanceId: string): Promise<StoredLaunch | null> {

@@ -45,7 +45,7 @@ import {
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { pruneSqliteChanges, SqliteFeed } from './sqlite-feed.js';
 import { SqliteRollouts } from './sqlite-rollouts.js';
-import { launchSightingsSql, rowToSighting } from './launch-sightings.js';
+import { launchSightingsSql, sightingsOf } from './launch-sightings.js';
 import type { LaunchSighting } from '../rollouts/detect.js';
 import { SqliteScans } from './sqlite-scans.js';
 import { SqliteMigrations } from './sqlite-schema.js';
@@ -263,9 +263,10 @@ export class SqliteStore implements Store {
   }
 
   async launchSightings(sinceMs: number): Promise<LaunchSighting[]> {
-    this.sightings ??= this.db.prepare(launchSightingsSql({ param: () => '?', true: '1' }));
-    const rows = this.sightings.all(ms(sinceMs), ms(sinceMs)) as Row[];
-    return rows.map(rowToSighting);
+    this.sightings ??= this.db.prepare(
+      launchSightingsSql({ since: '@since', true: '1', notReported: 'l.reported = 0' }),
+    );
+    return sightingsOf(this.sightings.all({ since: ms(sinceMs) }) as Row[]);
   }
 
   async getLaunch(instanceId: string): Promise<StoredLaunch | null> {

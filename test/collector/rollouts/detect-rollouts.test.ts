@@ -85,6 +85,19 @@ describeStores('detected rollouts', (harness) => {
     await launchFromEvents(store, 'i-web-3', 'web', 'ami-0000000000000aaa2', 2);
 
     clock.set(T0 + 3 * H);
+    // Each kind of launch the store knows is one sighting: unsettled (events only), decided by
+    // the sweeper (no_report), and reported before its launch event arrived.
+    const sightingsNow = async () =>
+      (await store.launchSightings(T0 - H))
+        .map((l) => `${l.instanceId} ${l.amiVersion} ${l.asg}`)
+        .sort();
+    const expected = ['i-web-1 1.0 web', 'i-web-2 1.0 web', 'i-web-3 1.1 web'];
+    expect(await sightingsNow()).toEqual(expected);
+    expect((await store.sweep(T0 + 3 * H, 15 * 60_000)).length).toBe(3);
+    expect(await sightingsNow()).toEqual(expected);
+    await launchFromReport(store, 'i-web-0', 'web', '1.0', -0.5);
+    await launchFromEvents(store, 'i-web-0', 'web', 'ami-0000000000000aaa1', -0.5);
+    expect(await sightingsNow()).toEqual(['i-web-0 1.0 web', ...expected]);
     const first = await run();
     expect(first.started).toMatchObject([
       {
