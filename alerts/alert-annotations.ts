@@ -65,14 +65,20 @@ function recorded(slo: Slo, name: string, pipe: string, expr: (s: string) => str
 }
 
 function badWords(slo: Slo): string {
+  if (slo.sli === 'rollout_success') return 'were rolled back';
   return slo.sli === 'time_to_ready'
     ? `were not ready within ${String(slo.thresholdSeconds)} s`
     : 'failed';
 }
 
+/** What the SLO counts, in the alert's words. */
+function eventWords(slo: Slo): string {
+  return slo.sli === 'rollout_success' ? 'rollouts finished' : 'first boots';
+}
+
 /** The Auto Scaling groups with bad boots in the long window, when the SLO does not group by asg. */
 function affectedAsgs(slo: Slo, tier: AlertTier, timeScale: number): string {
-  if (slo.groupBy.includes(PromLabel.asg)) return '';
+  if (slo.groupBy.includes(PromLabel.asg) || slo.sli === 'rollout_success') return '';
   const matchers = slo.groupBy.map((l, i) => `${l}=%[${i + 1}]q`);
   const range = scaledRange(tier.longWindowMs, timeScale);
   const expr = `${errorsExpr(slo, range, matchers, [PromLabel.asg])} > 0`;
@@ -117,7 +123,7 @@ export function burnAnnotations(
   return {
     summary: `${slo.name}: ${group} burns the ${sloWindow} error budget at ${burn} (${tier.severity}: ${long}/${short} above ${formatFactor(tier.factor)}x)`,
     description:
-      `${group}: ${errors} of ${events} first boots ${badWords(slo)} in the last ${long}.\n` +
+      `${group}: ${errors} of ${events} ${eventWords(slo)} ${badWords(slo)} in the last ${long}.\n` +
       `Burn rate ${burn} over ${long} and ${shortBurn}x over ${short}; ` +
       `this ${tier.severity} fires above ${formatFactor(tier.factor)}x ` +
       `(objective ${objective} over ${sloWindow}, error budget ${promNumber(errorBudget(slo) * 100)}%).\n` +

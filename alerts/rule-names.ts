@@ -40,12 +40,15 @@ export const AlertName = {
   vulnerabilitiesIncreased: 'BootwatchImageVulnerabilitiesIncreased',
   /** The AMI version running most instances has no scan within the scan policy's max_age. */
   scanOverdue: 'BootwatchImageScanOverdue',
+  /** An active rollout's latest verdict is rollback: its canary failed (page). */
+  failedCanary: 'BootwatchRolloutFailedCanary',
 } as const;
 
 export const GroupName = {
   slo: (sloName: string) => `bootwatch-slo-${sloName}`,
   meta: 'bootwatch-meta',
   scans: 'bootwatch-image-scans',
+  rollouts: 'bootwatch-rollouts',
 } as const;
 
 /** Label values of the generated alerts. */

@@ -11,6 +11,9 @@
 //   bucket le=threshold of outcome="success" minus the same bucket of the retraction histogram
 //   (a correction takes back the observation it replaces). A failure is never ready, so it is an
 //   error too.
+// - rollout_success (M6) events = rollouts finished, errors = those rolled back, from
+//   bootwatch_rollouts_total: the store's own count, the same on every replica, so replicas are
+//   folded with max (by outcome and source), never summed.
 // Each difference is clamped at 0: a correction in the window of a boot counted before it would
 // otherwise make the window negative. Errors are 0, not absent, for a group with boots and none
 // bad, so that every group with events has a ratio.
@@ -81,12 +84,19 @@ export function leMatcher(bound: number): string {
  * bound, group labels the histogram carries) is checked once, by shared/slo/validate.ts.
  */
 export function checkExpressible(slo: SloQuerySpec): void {
-  if (slo.sli !== 'boot_success' && slo.sli !== 'time_to_ready') {
+  if (slo.sli !== 'boot_success' && slo.sli !== 'time_to_ready' && slo.sli !== 'rollout_success') {
     throw new BootwatchError(
       'BW_SLO_INVALID',
-      `SLO '${slo.name}' (${slo.source}): sli '${slo.sli}' has no Prometheus rules; expected boot_success or time_to_ready`,
+      `SLO '${slo.name}' (${slo.source}): sli '${slo.sli}' has no Prometheus rules; expected boot_success, time_to_ready or rollout_success`,
     );
   }
+}
+
+/** Rollouts finished in `range` (of one outcome when given), replicas folded (see above). */
+export function finishedRollouts(range: string, outcome?: string): string {
+  const m = outcome === undefined ? [] : [`${PromLabel.outcome}="${outcome}"`];
+  const perReplica = `increase(${selector(PromMetric.rolloutsTotal, m)}[${range}])`;
+  return `sum(max by (${PromLabel.outcome}, ${PromLabel.source}) (${perReplica}))`;
 }
 
 /** Events of an SLO in `range`, by `groupBy` (the SLO's own labels unless told otherwise). */
@@ -97,6 +107,7 @@ export function eventsExpr(
   groupBy: readonly string[] = slo.groupBy,
 ): string {
   checkExpressible(slo);
+  if (slo.sli === 'rollout_success') return finishedRollouts(range);
   return netBoots(groupBy, matchers, range);
 }
 
@@ -108,6 +119,9 @@ export function errorsExpr(
   groupBy: readonly string[] = slo.groupBy,
 ): string {
   checkExpressible(slo);
+  if (slo.sli === 'rollout_success') {
+    return `${finishedRollouts(range, 'rolled_back')}\nor\n${finishedRollouts(range)} * 0`;
+  }
   if (slo.sli === 'boot_success') {
     // A group that never failed has no failure series: its errors are 0, not absent, so that a
     // healthy AMI version still has an error ratio, a burn rate and a budget.

@@ -1,5 +1,6 @@
 // `bootwatch demo` (what `npm start` runs): the collector on a SQLite store of its own, a short
-// simulated rollout against it (a good AMI, then a worse one), the results, where to look next,
+// simulated day against it (a simulated pipeline canaries a good AMI, promoted, and a worse one,
+// rolled back, through the rollout API), the results and both verdicts, where to look next,
 // then it keeps serving on real time until Ctrl-C. The rollout runs on compressed time that ends
 // now, so that the collector, once live, sees a day that has just happened.
 //
@@ -26,15 +27,19 @@ import { runSimulation, timelineFor } from '../simulator/run-simulation.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { resolveScenario } from '../simulator/scenario-files.js';
 import { formatProgress, formatVersionStats } from '../simulator/summary.js';
+import type { RolloutRun } from '../simulator/rollout-driver.js';
 import { formatSloTable } from './slo-command.js';
+import { formatVerdict } from './verdict-command.js';
 
 const Help = `usage: bootwatch demo [--scenario FILE] [--exit-after-rollout]
 
 Starts the collector (BOOTWATCH_LISTEN, default 127.0.0.1:4318) on a store of its own: a new
 SQLite file in a temporary folder, printed at start and removed when the demo stops
 (BOOTWATCH_STORE is not used: simulated boots stay out of a real store). Then it runs a short
-simulated rollout against it (real agents, fake instances: a good AMI version, then a worse
-one), prints the results and where to look next, and keeps serving until Ctrl-C. On a loopback
+simulated day against it (real agents, fake instances) in which a simulated pipeline canaries
+two AMI versions through the rollout API: the good one is promoted, the worse one rolled back.
+It prints the results, both verdicts with their checks and where to look next, and keeps
+serving until Ctrl-C. On a loopback
 address it accepts requests without a token; elsewhere it generates tokens and prints them (or
 uses BOOTWATCH_TOKEN and BOOTWATCH_ADMIN_TOKEN).
 
@@ -179,6 +184,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     }
     const days = Math.ceil((timeline.endMs - timeline.startMs) / 86_400_000) + 1;
     console.log(`\n${await resultsTable(target, `${days}d`)}\n`);
+    for (const run of result.rollouts) console.log(`${rolloutText(run)}\n`);
     console.log(lookNext(url, creds));
     if (values['exit-after-rollout']) return 0;
     console.log('\nServing until Ctrl-C.');
@@ -200,6 +206,20 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** A rollout the simulated pipeline drove: what it did, and the verdict it obeyed with its checks. */
+export function rolloutText(run: RolloutRun): string {
+  const did =
+    run.state === 'promoted'
+      ? 'promoted it'
+      : run.state === 'rolled_back'
+        ? 'rolled it back'
+        : run.state === 'canary'
+          ? 'was still waiting (hold) when the day ended'
+          : 'never started it';
+  const head = `rollout "${run.name}": the pipeline ${did}`;
+  return run.answer === null ? head : `${head}, on this verdict:\n${formatVerdict(run.answer)}`;
+}
+
 /** The SLO table (GET /api/v1/slos), then the per-version statistics (GET /api/v1/images). */
 async function resultsTable(target: CollectorTarget, since: string): Promise<string> {
   const slos = formatSloTable(await fetchSloReport(target));
@@ -219,6 +239,11 @@ function lookNext(url: string, creds: Credentials): string {
       'boots, failures by reason, time to ready per AMI version',
     ],
     [`curl ${auth}'${url}/api/v1/boots?reason=no_report'`, 'launches that never reported'],
+    [`curl ${auth}${url}/api/v1/rollouts`, 'the rollouts, promoted and rolled back'],
+    [
+      `BOOTWATCH_URL=${url} npx bootwatch verdict --rollout 2${creds.adminToken ? ' --token <admin token>' : ''}`,
+      'a verdict with every check',
+    ],
     [`curl ${url}/metrics`, 'Prometheus exposition'],
     [
       `BOOTWATCH_URL=${url} npx bootwatch slo status${creds.adminToken ? ' --token <admin token>' : ''}`,

@@ -16,7 +16,8 @@ const Help = `usage: bootwatch generate <rules|dashboards> [options]
   dashboards   Grafana dashboards (executive, on-call, debug) -> <out>/generated/bootwatch-*.json
 
   --slo-file FILE       SLO definitions (default: $BOOTWATCH_SLO_FILE, else the built-in defaults:
-                        99.9% boot success and 95% ready within 120 s over 30d, per AMI version)
+                        99.9% boot success and 95% ready within 120 s over 30d, per AMI version;
+                        99% of rollouts not rolled back over 90d)
   --out DIR             base folder (default: alerts for rules, dashboards for dashboards)
   --grafana-url URL     rules: Grafana base URL for the alerts' dashboard_url
                         (default ${DefaultLinks.grafanaUrl})

@@ -12,6 +12,7 @@ import {
   fetchVersionStats,
   type CollectorTarget,
 } from '../simulator/collector-client.js';
+import { rolloutText } from './demo-command.js';
 import { formatSloTable } from './slo-command.js';
 import {
   startInProcessCollector,
@@ -180,6 +181,7 @@ async function report(
     );
     console.log(formatVersionStats(stats));
     console.log(`\n${formatSloTable(await fetchSloReport(target))}\n`);
+    for (const run of result.rollouts) console.log(`${rolloutText(run)}\n`);
     if (check === 'remote') {
       console.log(
         "no_report decisions are the collector's: its sweeper makes them at its next sweep.",

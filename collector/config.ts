@@ -39,6 +39,7 @@ export const CollectorConfigSchema = Type.Object(
     heartbeat_window: Duration,
     slo_file: OptionalText,
     slo_interval: Duration,
+    rollout_switch_back_window: Duration,
     log_level: Type.Union(LogLevels.map((l) => Type.Literal(l))),
   },
   { additionalProperties: false },
@@ -68,6 +69,9 @@ export const CollectorDefaults: RawConfig = {
   heartbeat_window: '5m', // an agent heartbeating within this window counts as reporting
   slo_file: null, // SLO definitions (read by the SLO engine); null: built-in defaults
   slo_interval: '30s', // how often the SLO engine evaluates (and reads what other replicas wrote)
+  // a group launching the version it replaced this soon after a detected rollout began rolled it
+  // back; a rollout the window passes over is promoted (docs/rollouts-detected.md)
+  rollout_switch_back_window: '1d',
   log_level: 'info', // pino level
 };
 
@@ -77,7 +81,8 @@ type DurationField =
   | 'retention'
   | 'heartbeat_window'
   | 'body_timeout'
-  | 'slo_interval';
+  | 'slo_interval'
+  | 'rollout_switch_back_window';
 
 /**
  * What each duration setting accepts (README, collector configuration). Intervals are timers and
@@ -91,6 +96,8 @@ export const CollectorDurationRanges: Readonly<Record<DurationField, DurationRan
   heartbeat_window: durationRange('10s', '1d'), // above the agents' heartbeat interval (60s)
   body_timeout: durationRange('1s', '10m'), // 4 MiB at 1 Mbit/s takes 34 s
   slo_interval: durationRange('1s', '10m'), // a timer; other replicas' boots count this late at most
+  // at least a canary's length; at most a month, as the detector reads three windows of launches
+  rollout_switch_back_window: durationRange('10m', '30d'),
 };
 
 /** The validated configuration, in the units the code uses. */
@@ -116,6 +123,7 @@ export interface CollectorConfig {
   readonly heartbeatWindowMs: number;
   readonly sloFile: string | null;
   readonly sloIntervalMs: number;
+  readonly rolloutSwitchBackWindowMs: number;
   readonly logLevel: (typeof LogLevels)[number];
 }
 
@@ -199,6 +207,7 @@ export function buildCollectorConfig(sources: ConfigSources): CollectorConfig {
     heartbeatWindowMs: duration('heartbeat_window'),
     sloFile: cfg.slo_file,
     sloIntervalMs: duration('slo_interval'),
+    rolloutSwitchBackWindowMs: duration('rollout_switch_back_window'),
     logLevel: cfg.log_level,
   });
 }

@@ -12,6 +12,7 @@ import { AlertmanagerPusher } from './slo/alertmanager.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { startSweeper, type Scheduler } from './sweeper.js';
+import { detectAndRecord, lookAtDetected } from './rollouts/detect-rollouts.js';
 
 export interface RunOptions {
   clock?: Clock;
@@ -70,6 +71,17 @@ export async function runCollector(
     reportDeadlineMs: config.reportDeadlineMs,
     retentionMs: config.retentionMs,
     onCounters: (deltas) => server.bootwatch.metrics.apply(deltas),
+    detectRollouts: async () => {
+      await detectAndRecord({
+        store,
+        clock,
+        switchBackWindowMs: config.rolloutSwitchBackWindowMs,
+        log: server.log,
+      });
+      // Nobody polls a detected rollout's verdict: the collector looks, as a pipeline would, so
+      // that bootwatch_rollout_verdict (and the failed-canary page) covers detected canaries too.
+      await lookAtDetected(store, server.bootwatch.judge);
+    },
     log: server.log,
   });
 

@@ -11,6 +11,7 @@ import type { CollectorConfig } from './config.js';
 import { answerClientError, registerJsonErrors } from './errors-http.js';
 import { recentLabelValues } from './metrics/recent-labels.js';
 import { registerImageScanGauges } from './metrics/image-scan-gauges.js';
+import { registerRolloutGauges } from './metrics/rollout-gauges.js';
 import { buildCollectorMetrics, type CollectorMetrics } from './metrics/registry.js';
 import { buildRouteAuth, readsOpenDespiteCredentials, routeAccess } from './routes/auth-hooks.js';
 import { bootRoutes } from './routes/boots.js';
@@ -34,6 +35,8 @@ export interface CollectorRuntime {
   readonly metrics: CollectorMetrics;
   /** The SLO engine (run-collector starts its schedule; routes and gauges evaluate on demand). */
   readonly slo: SloEngine;
+  /** Rollout verdicts (routes, and run-collector's look at detected rollouts). */
+  readonly judge: RolloutJudge;
   /** /readyz answers 503 from now on (shutdown has begun). */
   startDraining(): void;
 }
@@ -139,12 +142,24 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   registerImageScanGauges(metrics.registry, store, config.labelCap, (err) =>
     app.log.warn({ err }, 'image scan gauges: the store did not answer'),
   );
+  registerRolloutGauges(metrics.registry, store, config.labelCap, (err) =>
+    app.log.warn({ err }, 'rollout gauges: the store did not answer'),
+  );
 
   let draining = false;
   const ctx: RouteContext = { config, store, clock, metrics, auth, isDraining: () => draining };
+  const scanPolicy = options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy;
+  const judge = new RolloutJudge({
+    store,
+    evidence: new EvidenceBook(store),
+    slo,
+    scanPolicy,
+    clock,
+  });
   app.decorate('bootwatch', {
     metrics,
     slo,
+    judge,
     startDraining: () => {
       draining = true;
     },
@@ -164,12 +179,7 @@ export async function buildCollector(options: BuildCollectorOptions): Promise<Fa
   imageRoutes(app, ctx);
   bootRoutes(app, ctx);
   sloRoutes(app, ctx, slo);
-  const scanPolicy = options.scanPolicy ?? loadSloFile(config.sloFile).scanPolicy;
-  rolloutRoutes(
-    app,
-    ctx,
-    new RolloutJudge({ store, evidence: new EvidenceBook(store), slo, scanPolicy, clock }),
-  );
+  rolloutRoutes(app, ctx, judge);
   await app.register(otlpRoutes, ctx);
   await app.register(scanRoutes, { ctx, policy: scanPolicy });
   return app;

@@ -3,8 +3,10 @@
 // (store.sweep decides, under its lock, so one replica at a time does it); every hour, raw boots
 // older than the retention are pruned (rollups stay). Each sweep also prunes the change feed: its
 // readers (every replica's SLO engine) read it every evaluation, so a quarter of an hour keeps
-// what a reader that missed a few evaluations still needs (one further behind reads everything). A background loop: it catches everything at
-// its top, logs it and tries again at the next tick, and never lets a run overlap the previous one.
+// what a reader that missed a few evaluations still needs (one further behind reads everything).
+// Every sweep_interval too, when given, the rollout detector reads the groups' launches
+// (rollouts/detect-rollouts.ts). A background loop: it catches everything at its top, logs it and
+// tries again at the next tick, and never lets a run overlap the previous one.
 import type { Clock } from '../shared/clock.js';
 import type { CounterDelta, Store } from './store/store.js';
 
@@ -39,6 +41,11 @@ export interface SweeperOptions {
   pruneIntervalMs?: number;
   /** Receives the counter increments of each decided boot, after commit. */
   onCounters: (deltas: CounterDelta[]) => void;
+  /**
+   * Rollout detection from launches (rollouts/detect-rollouts.ts), run every sweep interval in a
+   * task of its own: a failure there does not hold up the sweep, nor the other way round.
+   */
+  detectRollouts?: () => Promise<void>;
   log: SweepLog;
 }
 
@@ -47,6 +54,8 @@ export interface Sweeper {
   sweep(): Promise<boolean>;
   /** One prune now (skipped, resolving false, if one is running). */
   prune(): Promise<boolean>;
+  /** One rollout detection now (skipped, resolving false, if one is running or there is none). */
+  detect(): Promise<boolean>;
   /** Cancels the timers and waits for a running sweep or prune to finish. */
   stop(): Promise<void>;
 }
@@ -83,18 +92,28 @@ export function startSweeper(o: SweeperOptions): Sweeper {
     (e) => o.log.error({ err: e }, 'prune failed; retrying at the next interval'),
   );
 
+  const detectRollouts = o.detectRollouts;
+  const detect = exclusive(
+    async () => {
+      await detectRollouts?.();
+    },
+    (e) => o.log.error({ err: e }, 'rollout detection failed; retrying at the next interval'),
+  );
+
   const cancels = [
     scheduler.every(o.sweepIntervalMs, () => void (stopped || sweep.run())),
+    scheduler.every(o.sweepIntervalMs, () => void (stopped || !detectRollouts || detect.run())),
     scheduler.every(o.pruneIntervalMs ?? PruneIntervalMs, () => void (stopped || prune.run())),
   ];
 
   return {
     sweep: () => sweep.run(),
     prune: () => prune.run(),
+    detect: async () => (detectRollouts ? detect.run() : false),
     async stop() {
       stopped = true;
       for (const cancel of cancels) cancel();
-      await Promise.all([sweep.idle(), prune.idle()]);
+      await Promise.all([sweep.idle(), prune.idle(), detect.idle()]);
     },
   };
 }

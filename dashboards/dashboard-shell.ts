@@ -15,6 +15,8 @@ export interface DashboardSpec {
   panels: PanelDraft[];
   /** Variables after the data source and the filters. */
   extraVariables?: Variable[];
+  /** Annotation queries after Grafana's built-in one (rollout-panels.ts). */
+  extraAnnotations?: unknown[];
 }
 
 const GrafanaAnnotations = {
@@ -44,7 +46,7 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     schemaVersion: SchemaVersion,
     version: 1,
     weekStart: '',
-    annotations: { list: [GrafanaAnnotations] },
+    annotations: { list: [GrafanaAnnotations, ...(spec.extraAnnotations ?? [])] },
     links: [
       {
         title: 'bootwatch dashboards',

@@ -10,6 +10,7 @@ import { dashboard } from './dashboard-shell.js';
 import type { Dashboard } from './grafana-model.js';
 import { barGauge, row, stat, timeseries, type PanelDraft } from './panels.js';
 import { bootsBy, goodRatio, Range, recordedSeries, timeToReadyQuantile } from './queries.js';
+import { executiveRolloutPanels } from './rollout-panels.js';
 import { vulnerabilityTrendPanels } from './scan-panels.js';
 
 export const ExecutiveDashboard = { uid: 'bootwatch-executive', title: 'bootwatch / Executive' };
@@ -156,6 +157,7 @@ export function executiveDashboard(slos: readonly Slo[]): Dashboard {
         width: 4,
         height: 8,
       }),
+      ...executiveRolloutPanels(),
       ...vulnerabilityTrendPanels(),
     ],
   });

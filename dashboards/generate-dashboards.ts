@@ -1,7 +1,7 @@
 // SLOs -> the three Grafana dashboards, as files to write under dashboards/generated/. Pure;
 // cli/generate-command.ts writes them. JSON with two-space indentation and a final newline,
 // keys in a fixed order: the same SLOs give the same bytes.
-import { hasPrometheusRules } from '../alerts/generate-rules.js';
+import { isBootSli } from '../alerts/generate-rules.js';
 import type { Slo } from '../shared/slo/model.js';
 import { assertValidSlos } from '../shared/slo/validate.js';
 import { debugDashboard, DefaultCollectorUrl } from './debug.js';
@@ -25,8 +25,9 @@ export function buildDashboards(
   options: DashboardOptions = {},
 ): DashboardFile[] {
   assertValidSlos(all);
-  // Burn rates and budgets come from the recorded series, which exist for these SLOs only.
-  const slos = all.filter(hasPrometheusRules);
+  // Burn rates and budgets come from the recorded series; the SLO panels are about boots (the
+  // rollout SLO, M6, has panels of its own: rollout-panels.ts).
+  const slos = all.filter(isBootSli);
   return [
     { name: 'bootwatch-executive.json', dashboard: executiveDashboard(slos) },
     { name: 'bootwatch-oncall.json', dashboard: onCallDashboard(slos) },

@@ -11,6 +11,7 @@ import { dashboard } from './dashboard-shell.js';
 import type { Dashboard } from './grafana-model.js';
 import { row, table, timeseries, type PanelDraft } from './panels.js';
 import { bootsBy, Range, recordedSeries } from './queries.js';
+import { onCallRolloutPanels, rolloutAnnotations } from './rollout-panels.js';
 import { filterMatchers } from './variables.js';
 
 export const OnCallDashboardMeta = { uid: OnCallDashboard.uid, title: 'bootwatch / On-call' };
@@ -57,6 +58,7 @@ export function onCallDashboard(slos: readonly Slo[]): Dashboard {
     description:
       'Failed boots, burn rates against their thresholds, alerts and replacements (bootwatch)',
     from: 'now-6h',
+    extraAnnotations: rolloutAnnotations(),
     panels: [
       row('Alerts'),
       table({
@@ -107,6 +109,7 @@ export function onCallDashboard(slos: readonly Slo[]): Dashboard {
         row(`Burn rates: ${slo.name}`),
         ...slo.tiers.map((tier) => burnPanel(slo, tier)),
       ]),
+      ...onCallRolloutPanels(),
       row('Replacements'),
       timeseries({
         title: 'Launches per Auto Scaling group',

@@ -32,6 +32,23 @@ export function panelQueries(d: Dashboard): PanelQuery[] {
   return out;
 }
 
+/** The Prometheus annotation queries (those with an `expr`), as queries of panel `annotation <name>`. */
+export function annotationQueries(d: Dashboard): PanelQuery[] {
+  return d.annotations.list.flatMap((a) => {
+    const { expr, name } = a as { expr?: unknown; name?: unknown };
+    if (typeof expr !== 'string') return [];
+    return [
+      {
+        dashboard: d.uid,
+        panel: `annotation ${String(name)}`,
+        refId: 'A',
+        expr,
+        instant: false,
+      },
+    ];
+  });
+}
+
 /** The query variables' label_values() queries, as the metric selector Grafana asks series of. */
 export function variableQueries(d: Dashboard): PanelQuery[] {
   return d.templating.list.flatMap((v) => {

@@ -135,6 +135,12 @@ export const PromMetric = {
   imageInstancesRunning: 'bootwatch_image_instances_running',
   /** 1 for the newest registered AMI version, labelled with the version it replaces. */
   imageReplaces: 'bootwatch_image_replaces_info',
+  /** Finished rollouts by outcome (promoted, rolled_back, aborted) and source (api, detected). */
+  rolloutsTotal: 'bootwatch_rollouts_total',
+  /** 1 per active rollout (a canary), labelled with its id, versions and state. */
+  rolloutInfo: 'bootwatch_rollout_info',
+  /** Per active rollout, 1 for its latest verdict (promote, hold, rollback), 0 for the others. */
+  rolloutVerdict: 'bootwatch_rollout_verdict',
 } as const;
 
 /** Prometheus label names, the group-by vocabulary of SLOs. */
@@ -152,7 +158,16 @@ export const PromLabel = {
   severity: 'severity',
   fixable: 'fixable',
   replacedVersion: 'replaced_version',
+  rollout: 'rollout',
+  candidate: 'candidate',
+  baseline: 'baseline',
+  state: 'state',
+  source: 'source',
+  verdict: 'verdict',
 } as const;
+
+/** The `baseline` label of a rollout without one (a first version, judged against its SLOs). */
+export const NoBaselineLabelValue = 'none';
 
 /**
  * Vulnerability severities as bootwatch counts them (the `severity` label of

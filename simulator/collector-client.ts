@@ -121,3 +121,22 @@ export async function fetchSloReport(target: CollectorTarget): Promise<SloReport
   }
   return json as SloReport;
 }
+
+/** POST /api/v1/rollouts/... or GET ...: the answer's JSON, or BW_SIMULATION_TARGET. */
+export async function rolloutCall(
+  target: CollectorTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  expected: number,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const { status, json } = await call(target, method, path, target.adminToken, body);
+  if (status !== expected) {
+    const answer = typeof json === 'string' ? json : JSON.stringify(json);
+    throw new BootwatchError(
+      'BW_SIMULATION_TARGET',
+      `${method} ${path} answered ${status}, expected ${expected}: ${answer.slice(0, 300)}`,
+    );
+  }
+  return json as Record<string, unknown>;
+}

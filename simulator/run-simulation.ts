@@ -22,6 +22,7 @@ import { ImdsPool } from './imds-pool.js';
 import type { InProcessCollector } from './in-process-collector.js';
 import { runInstance, type InstanceRunResult } from './instance-run.js';
 import { launchEvents } from './launch-events.js';
+import { RolloutDriver, type RolloutRun } from './rollout-driver.js';
 import type { Scenario } from './scenario-schema.js';
 
 export const TickMs = 60_000;
@@ -81,6 +82,8 @@ export interface SimulationResult {
   notDelivered: number;
   /** Up to 20 problems, `instance: message`. */
   problems: string[];
+  /** The scenario's rollouts as the simulated pipeline drove them (rollout-driver.ts). */
+  rollouts: RolloutRun[];
   aborted: boolean;
   wallMs: number;
 }
@@ -141,6 +144,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     reported: 0,
     notDelivered: 0,
     problems: [],
+    rollouts: [],
     aborted: false,
     wallMs: 0,
   };
@@ -172,6 +176,12 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
       (r) => record(result, r),
     );
     const moments = momentsOf(plans, timeline, inProcess ? scenario.reportDeadlineMs : null);
+    const pipeline = new RolloutDriver(target, scenario.rollouts, timeline.startMs);
+    result.rollouts = pipeline.runs;
+    for (const t of pipeline.ticks(timeline.endMs, TickMs)) {
+      const k = Math.ceil((t - timeline.startMs) / TickMs);
+      if (!moments.has(k)) moments.set(k, { launches: [], reports: [] });
+    }
     for (const k of [...moments.keys()].sort((a, b) => a - b)) {
       if (o.signal?.aborted) {
         result.aborted = true;
@@ -191,6 +201,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
         inProcess.scheduler.fireDue();
         await settle();
       }
+      await pipeline.tick(t);
       progress(t);
     }
     await agents.drain();

@@ -10,6 +10,7 @@ import {
   type Scenario,
   type ScenarioFile,
   type ScenarioImage,
+  type ScenarioRollout,
   type Traffic,
 } from './scenario-schema.js';
 
@@ -93,6 +94,7 @@ export class ScenarioChecker {
     const versions = new Set(images.map((i) => i.version));
     const traffic = f.traffic.map((t, i) => this.traffic(t, i, durationMs, versions, f.name));
     this.launchBudget(traffic);
+    const rollouts = (f.rollouts ?? []).map((r, i) => this.rollout(r, i, durationMs, versions));
     return {
       name: f.name,
       description: f.description ?? '',
@@ -109,6 +111,43 @@ export class ScenarioChecker {
       },
       images,
       traffic,
+      rollouts,
+    };
+  }
+
+  private rollout(
+    r: NonNullable<ScenarioFile['rollouts']>[number],
+    i: number,
+    durationMs: number,
+    versions: ReadonlySet<string>,
+  ): ScenarioRollout {
+    const path: Path = ['rollouts', i];
+    for (const field of ['candidate', 'baseline'] as const) {
+      const version = r[field];
+      if (version !== undefined && !versions.has(version)) {
+        this.fail(
+          [...path, field],
+          `expected a version of the images (${[...versions].join(', ')}), got ${show(version)}`,
+        );
+      }
+    }
+    const policy: ScenarioRollout['policy'] = {};
+    if (r.min_boots !== undefined) policy.minBootsPerSide = r.min_boots;
+    if (r.min_duration !== undefined) {
+      policy.minCanaryDurationMs = this.duration(
+        [...path, 'min_duration'],
+        r.min_duration,
+        0,
+        durationMs,
+      );
+    }
+    return {
+      name: r.name ?? `rollout-${i + 1}`,
+      candidate: r.candidate,
+      baseline: r.baseline ?? null,
+      asg: r.asg,
+      atMs: this.duration([...path, 'at'], r.at, 0, durationMs),
+      policy,
     };
   }
 

@@ -65,6 +65,21 @@ const TrafficSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// A rollout a simulated release pipeline runs through the API: it starts the canary at `at`,
+// asks for the verdict every simulated minute, and promotes or rolls back as the verdict says.
+const RolloutSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    candidate: Type.String({ minLength: 1, maxLength: 255 }),
+    baseline: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    asg: Type.String({ minLength: 1, maxLength: 255 }),
+    at: DurationText,
+    min_boots: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    min_duration: Type.Optional(DurationText),
+  },
+  { additionalProperties: false },
+);
+
 export const ScenarioFileSchema = Type.Object(
   {
     name: Type.String({
@@ -107,6 +122,9 @@ export const ScenarioFileSchema = Type.Object(
       maxItems: 100,
       description: 'a list of traffic entries',
     }),
+    rollouts: Type.Optional(
+      Type.Array(RolloutSchema, { maxItems: 20, description: 'a list of rollouts' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -147,6 +165,18 @@ export interface BurstTraffic extends TrafficBase {
 
 export type Traffic = SteadyTraffic | BurstTraffic;
 
+/** A rollout the simulated pipeline drives through the API (rollout-driver.ts). */
+export interface ScenarioRollout {
+  name: string;
+  candidate: string;
+  baseline: string | null;
+  asg: string;
+  /** Offset from the scenario start, ms. */
+  atMs: number;
+  /** Verdict policy overrides (collector/rollouts/policy.ts). */
+  policy: { minBootsPerSide?: number; minCanaryDurationMs?: number };
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -168,4 +198,5 @@ export interface Scenario {
   };
   images: ScenarioImage[];
   traffic: Traffic[];
+  rollouts: ScenarioRollout[];
 }

@@ -14,7 +14,7 @@
 // then the most recently scanned, then the most running. Example, cap 3, scans of 1.0 (Monday),
 // 1.1 (Tuesday), 1.2 (Wednesday, newest), most instances on 1.0: 1.0, 1.2, 1.1 keep their names;
 // with cap 2, 1.1 folds into other.
-import type { Metric, MetricValue, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import {
   OtherLabelValue,
   PromLabel,
@@ -27,8 +27,7 @@ import type { StoredScan } from '../scans/image-scan.js';
 import { newestVersion } from '../scans/version-order.js';
 import type { VersionRunning } from '../store/scan-store.js';
 import type { Store } from '../store/store.js';
-
-type Sample = MetricValue<string>;
+import { registerStoreSeries, type Sample, type StoreSeries } from './store-gauges.js';
 
 interface ScanState {
   latest: StoredScan[];
@@ -119,68 +118,42 @@ export function imageScanSamples(state: ScanState, cap: number): Record<string, 
   };
 }
 
-const Help: Record<string, string> = {
-  [PromMetric.imageVulnerabilities]:
-    'Vulnerabilities in the latest scan of each AMI version (Trivy or Grype report), distinct ' +
-    'per id and package, by severity; fixable="true" those with a fixed version.',
-  [PromMetric.imageScanTimestamp]:
-    'When the latest scan of each AMI version was made (the report time, else when it arrived).',
-  [PromMetric.imageInstancesRunning]:
-    'Instances launched and not terminated, per AMI version through the image registry.',
-  [PromMetric.imageReplaces]:
-    '1 for the newest registered AMI version, labelled with the version registered before it.',
+const Series: Record<string, StoreSeries> = {
+  [PromMetric.imageVulnerabilities]: {
+    type: 'gauge',
+    help:
+      'Vulnerabilities in the latest scan of each AMI version (Trivy or Grype report), distinct ' +
+      'per id and package, by severity; fixable="true" those with a fixed version.',
+  },
+  [PromMetric.imageScanTimestamp]: {
+    type: 'gauge',
+    help: 'When the latest scan of each AMI version was made (the report time, else when it arrived).',
+  },
+  [PromMetric.imageInstancesRunning]: {
+    type: 'gauge',
+    help: 'Instances launched and not terminated, per AMI version through the image registry.',
+  },
+  [PromMetric.imageReplaces]: {
+    type: 'gauge',
+    help: '1 for the newest registered AMI version, labelled with the version registered before it.',
+  },
 };
 
-/**
- * Registers the four gauges on `registry`. A store error keeps the last values; onError hears of
- * the first error of a streak only (a scrape every 15 s would repeat it all day).
- */
+/** Registers the four gauges on `registry` (store-gauges.ts: one read per scrape). */
 export function registerImageScanGauges(
   registry: Registry,
   store: Pick<Store, 'scans' | 'listImages'>,
   labelCap: number,
   onError: (e: unknown) => void = () => undefined,
 ): void {
-  let last: Record<string, Sample[]> = imageScanSamples({ latest: [], running: [], images: [] }, 1);
-  let pending: Promise<Record<string, Sample[]>> | null = null;
-  let failing = false;
-  const read = () => {
-    pending ??= Promise.all([
+  const read = async () => {
+    const [latest, running, images] = await Promise.all([
       store.scans.latest(),
       store.scans.runningByVersion(),
       store.listImages(),
-    ])
-      .then(([latest, running, images]) => {
-        failing = false;
-        last = imageScanSamples({ latest, running, images }, labelCap);
-        return last;
-      })
-      .catch((e: unknown) => {
-        if (!failing) onError(e);
-        failing = true;
-        return last;
-      })
-      .finally(() => {
-        pending = null;
-      });
-    return pending;
+    ]);
+    return imageScanSamples({ latest, running, images }, labelCap);
   };
-  for (const [name, help] of Object.entries(Help)) {
-    const get = async () => ({
-      name,
-      help,
-      type: 'gauge',
-      aggregator: 'omit' as const,
-      values: (await read())[name] ?? [],
-    });
-    const metric = {
-      name,
-      help,
-      type: 'gauge',
-      aggregator: 'omit' as const,
-      get,
-      reset: () => undefined,
-    };
-    registry.registerMetric(metric as unknown as Metric);
-  }
+  const initial = imageScanSamples({ latest: [], running: [], images: [] }, 1);
+  registerStoreSeries(registry, Series, read, initial, onError);
 }

@@ -19,6 +19,7 @@ import { familyKey, MinuteMs, type Family, type FamilySpec } from './family.js';
 import { FleetSamples } from './fleet-samples.js';
 import type { GroupStatus, SloReport, SloStatus } from './report.js';
 import { FeedLostError, RollupBook } from './rollup-book.js';
+import { RolloutCounts } from './rollout-counts.js';
 import { fleetWindowCounts, rollupWindowCounts, type FamilySums } from './sli-counts.js';
 
 /** Every default in one place. */
@@ -34,7 +35,8 @@ export interface SloEngineLog {
 
 export interface SloEngineOptions {
   slos: readonly Slo[];
-  store: Pick<Store, 'rollupFeed' | 'rollups' | 'coverage' | 'changesWritten'>;
+  store: Pick<Store, 'rollupFeed' | 'rollups' | 'coverage' | 'changesWritten'> &
+    Partial<Pick<Store, 'rollouts'>>;
   clock: Clock;
   /** An agent heartbeating within this window counts as covering its instance. */
   heartbeatWindowMs: number;
@@ -60,6 +62,7 @@ export class SloEngine {
   private readonly allWindows: number[];
   private readonly book: RollupBook;
   private readonly fleet = new FleetSamples();
+  private readonly rolloutCounts = new RolloutCounts();
   private last: SloReport | null = null;
   /** The store's count of changes written by this process when the last evaluation began. */
   private writtenAt = -1;
@@ -161,6 +164,7 @@ export class SloEngine {
       } else loaded = true;
       if (loaded) await this.book.load(nowMinute);
       await this.sampleFleet(now, nowMinute);
+      await this.readRollouts(nowMinute);
     } catch (e) {
       if (!this.failing && !this.stopping) {
         this.o.log?.error({ err: e }, 'SLO evaluation: the store did not answer');
@@ -206,8 +210,24 @@ export class SloEngine {
     }
   }
 
+  /** rollout_success (M6): the finished rollouts of each of its windows. */
+  private async readRollouts(nowMinute: number): Promise<void> {
+    const rollouts = this.o.store.rollouts;
+    const windows = this.plans.filter((p) => p.slo.sli === 'rollout_success');
+    if (rollouts === undefined || windows.length === 0) return;
+    const countFinished = (sinceMs: number) => rollouts.countFinished(sinceMs);
+    await this.rolloutCounts.read(
+      countFinished,
+      nowMinute,
+      windows.flatMap((p) => p.windowsMs),
+    );
+  }
+
   private async sampleFleet(now: number, nowMinute: number): Promise<void> {
-    if (!this.slos.some((s) => isFleetWide(s.sli))) return;
+    const sampled = this.slos.some(
+      (s) => s.sli === 'agent_coverage' || s.sli === 'replacement_rate',
+    );
+    if (!sampled) return;
     const coverage = await this.o.store.coverage(now - this.o.heartbeatWindowMs);
     this.fleet.record(nowMinute, coverage);
   }
@@ -216,7 +236,9 @@ export class SloEngine {
     const slo = plan.slo;
     const windows = plan.windowsMs;
     const groups: GroupStatus[] = [];
-    if (isFleetWide(slo.sli)) {
+    if (slo.sli === 'rollout_success') {
+      groups.push(evaluateGroup(plan, {}, this.rolloutCounts.table(windows), 0, null));
+    } else if (isFleetWide(slo.sli)) {
       const family = this.book.family([]);
       const launches = family ? at.sums(family) : undefined;
       const counts = fleetWindowCounts(slo, this.fleet, launches, at.nowMinute, windows);
@@ -296,7 +318,7 @@ function sloWindowsInUse(slo: Slo): number[] {
 function familiesOf(slos: readonly Slo[]): FamilySpec[] {
   const specs = new Map<string, FamilySpec>();
   for (const slo of slos) {
-    if (slo.sli === 'agent_coverage') continue;
+    if (slo.sli === 'agent_coverage' || slo.sli === 'rollout_success') continue;
     const labels = slo.sli === 'replacement_rate' ? [] : slo.groupBy;
     const key = familyKey(labels);
     const buckets = slo.sli === 'time_to_ready' || (specs.get(key)?.buckets ?? false);

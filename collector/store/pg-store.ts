@@ -27,6 +27,17 @@ import { GroupCommit } from './group-commit.js';
 import { publicLaunch } from './launch-merge.js';
 import { PgFeed } from './pg-feed.js';
 import { PgRollouts } from './pg-rollouts.js';
+import { launchSightingsSql, sightingsOf } from './launch-sightings.js';
+import type { LaunchSighting } from '../rollouts/detect.js';
+
+const SightingsSql = {
+  name: 'bw_launch_sightings',
+  text: launchSightingsSql({
+    since: '$1::bigint',
+    true: 'true',
+    notReported: 'NOT l.reported',
+  }),
+};
 import { PgScans } from './pg-scans.js';
 import { PgMigrations } from './pg-schema.js';
 import { MigrateLockId, Sql } from './pg-sql.js';
@@ -244,6 +255,10 @@ export class PgStore implements Store {
         writeSweep(db, this.replicaId, nowMs, deadlineMs),
       ),
     );
+  }
+
+  async launchSightings(sinceMs: number): Promise<LaunchSighting[]> {
+    return sightingsOf(await run(this.pool, SightingsSql, [ms(sinceMs)]));
   }
 
   async getLaunch(instanceId: string): Promise<StoredLaunch | null> {

@@ -45,6 +45,8 @@ import {
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { pruneSqliteChanges, SqliteFeed } from './sqlite-feed.js';
 import { SqliteRollouts } from './sqlite-rollouts.js';
+import { launchSightingsSql, sightingsOf } from './launch-sightings.js';
+import type { LaunchSighting } from '../rollouts/detect.js';
 import { SqliteScans } from './sqlite-scans.js';
 import { SqliteMigrations } from './sqlite-schema.js';
 import { bind, prepareStatements, type SqliteStatements } from './sqlite-statements.js';
@@ -90,6 +92,7 @@ export class SqliteStore implements Store {
   readonly scans: SqliteScans;
   readonly rollouts: SqliteRollouts;
   private readonly db: Database.Database;
+  private sightings: Database.Statement | null = null;
   private readonly replicaId: string;
   private readonly clock: Clock;
   private written = 0;
@@ -257,6 +260,13 @@ export class SqliteStore implements Store {
     return this.counted(
       this.write('sweeping unreported launches', () => writeSweep(this.writer, nowMs, deadlineMs)),
     );
+  }
+
+  async launchSightings(sinceMs: number): Promise<LaunchSighting[]> {
+    this.sightings ??= this.db.prepare(
+      launchSightingsSql({ since: '@since', true: '1', notReported: 'l.reported = 0' }),
+    );
+    return sightingsOf(this.sightings.all({ since: ms(sinceMs) }) as Row[]);
   }
 
   async getLaunch(instanceId: string): Promise<StoredLaunch | null> {

@@ -13,6 +13,7 @@ import type {
 import type { RollupChange } from './rollup-math.js';
 
 export type { RollupChange } from './rollup-math.js';
+import type { LaunchSighting } from '../rollouts/detect.js';
 import type { RolloutStore } from './rollout-store.js';
 import type { ScanStore } from './scan-store.js';
 
@@ -173,6 +174,11 @@ export interface Store {
    */
   getLaunch(instanceId: string): Promise<StoredLaunch | null>;
   getBoots(instanceId: string): Promise<StoredBoot[]>;
+  /**
+   * Launches into Auto Scaling groups at or after `sinceMs`, with their AMI version (the agent's,
+   * else the image registry's, else 'unknown'): the rollout detector's input (launch-sightings.ts).
+   */
+  launchSightings(sinceMs: number): Promise<LaunchSighting[]>;
   queryBoots(query: BootQuery): Promise<BootPage>;
 
   /** A new reader of the rollups and their change feed, positioned at its first read. */

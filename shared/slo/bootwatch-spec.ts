@@ -3,10 +3,13 @@
 //   slos:
 //     - name: boot-success
 //       description: First boots of an AMI version become ready
-//       sli: boot_success              # boot_success | time_to_ready | agent_coverage | replacement_rate
+//       sli: boot_success              # boot_success | time_to_ready | agent_coverage | replacement_rate | rollout_success
 //       objective: 99.9                # percent
 //       window: 30d
-//       group_by: [ami_version]        # default; [] for agent_coverage and replacement_rate
+//       group_by: [ami_version]        # default; [] for agent_coverage, replacement_rate, rollout_success
+//     - name: rollout-success            # M6: rollouts not rolled back / rollouts finished
+//       sli: rollout_success
+//       objective: 99                  # window: 90d by default for this SLI
 //     - name: time-to-ready
 //       sli: time_to_ready
 //       threshold: 120s                # time_to_ready only: a TimeToReadyBuckets bound
@@ -17,7 +20,7 @@
 //           - { severity: page, long_window: 1h, short_window: 5m, budget_consumed: 2 }
 //         sparse: { z: 3, evidence_window: 1d }
 import type { YAMLMap } from 'yaml';
-import { defaultGroupBy, type SloDraft } from './draft.js';
+import { defaultGroupBy, defaultWindowMs, type SloDraft } from './draft.js';
 import {
   DefaultSparseRule,
   GroupByLabels,
@@ -41,7 +44,6 @@ const SloKeys = [
 ] as const;
 const TierKeys = ['severity', 'long_window', 'short_window', 'budget_consumed'] as const;
 export const DefaultWindow = '30d';
-const DefaultWindowMs = 30 * 86_400_000;
 
 /** The SLOs of one `slos:` document. */
 export function readBootwatchDocument(r: SpecReader, root: YAMLMap): SloDraft[] {
@@ -75,7 +77,8 @@ function readSlo(r: SpecReader, map: YAMLMap, self: Field): SloDraft {
   const description = f('description');
 
   const sliKind = sli ? r.oneOf(sli, SliKinds) : null;
-  const windowMs = window ? r.duration(window) : DefaultWindowMs;
+  const fallbackMs = defaultWindowMs(sliKind);
+  const windowMs = window ? r.duration(window) : fallbackMs;
   const thresholdMs = threshold ? r.duration(threshold) : null;
   const { tierSpecs, tierAt, sparse, tiersAt, sparseAt } = readAlerting(r, alerting);
 
@@ -85,9 +88,9 @@ function readSlo(r: SpecReader, map: YAMLMap, self: Field): SloDraft {
     sli: sliKind ?? 'boot_success',
     thresholdSeconds: thresholdMs === null ? null : thresholdMs / 1000,
     objective: (objective && r.percent(objective)) ?? 0.999,
-    windowMs: windowMs ?? DefaultWindowMs,
+    windowMs: windowMs ?? fallbackMs,
     groupBy: groupBy ? readGroupBy(r, groupBy) : defaultGroupBy(sliKind ?? 'boot_success'),
-    tiers: tierSpecs.map((t) => tierFor(t, windowMs ?? DefaultWindowMs)),
+    tiers: tierSpecs.map((t) => tierFor(t, windowMs ?? fallbackMs)),
     sparse,
     source: self.at,
   };

@@ -25,9 +25,17 @@ export interface SloDraft {
   clean: boolean;
 }
 
-/** Whether the SLI counts boots (grouped like rollups) or fleet-wide instance samples. */
+/**
+ * Whether the SLI counts boots (grouped like rollups) or is fleet-wide: instance samples
+ * (agent_coverage, replacement_rate) or finished rollouts (rollout_success, M6).
+ */
 export function isFleetWide(sli: SliKind): boolean {
-  return sli === 'agent_coverage' || sli === 'replacement_rate';
+  return sli === 'agent_coverage' || sli === 'replacement_rate' || sli === 'rollout_success';
+}
+
+/** 30 days, the SRE Workbook's usual window; 90 days for rollouts, which are few (M6). */
+export function defaultWindowMs(sli: SliKind | null): number {
+  return (sli === 'rollout_success' ? 90 : 30) * 86_400_000;
 }
 
 /** group_by when the file says nothing: per AMI version for boot SLIs, fleet-wide otherwise. */

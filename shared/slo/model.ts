@@ -8,6 +8,7 @@ export const SliKinds = [
   'time_to_ready',
   'agent_coverage',
   'replacement_rate',
+  'rollout_success',
 ] as const;
 export type SliKind = (typeof SliKinds)[number];
 

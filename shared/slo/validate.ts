@@ -106,7 +106,7 @@ function checkSlo(slo: Slo, say: Say): void {
     say(
       'groupBy',
       'group_by',
-      `${slo.sli} is measured fleet-wide (instances running and heartbeating are not kept per group): expected [], got [${slo.groupBy.join(', ')}]`,
+      `${slo.sli} is measured fleet-wide (${slo.sli === 'rollout_success' ? 'rollouts span groups and versions' : 'instances running and heartbeating are not kept per group'}): expected [], got [${slo.groupBy.join(', ')}]`,
     );
   }
   const seen = new Set<string>();

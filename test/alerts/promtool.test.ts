@@ -51,6 +51,7 @@ describe.skipIf(promtool.skip)('promtool', () => {
       'flapping.test.yml',
       'image-scans.test.yml',
       'no-data.test.yml',
+      'rollouts.test.yml',
       'slow-ami.test.yml',
       'slow-burn.test.yml',
       'sparse-fleet.test.yml',
@@ -98,12 +99,17 @@ describe('the Alertmanager example', () => {
     expect(config.route.routes[0]?.group_by).toEqual(['slo', 'ami_version', 'asg']);
   });
 
-  it('inhibits a ticket while a page fires for the same group', () => {
+  it('inhibits a ticket while a page fires for the same group, and a version judged rollback', () => {
     expect(config.inhibit_rules).toEqual([
       {
         source_matchers: ['severity="page"'],
         target_matchers: ['severity="ticket"'],
         equal: ['slo', 'ami_version', 'asg'],
+      },
+      {
+        source_matchers: ['alertname="BootwatchRolloutFailedCanary"'],
+        target_matchers: ['alertname="BootwatchErrorBudgetBurn"', 'severity="ticket"'],
+        equal: ['ami_version'],
       },
     ]);
   });

@@ -107,13 +107,15 @@ describe('generated rules (golden)', () => {
     expect(ratio?.expr).toContain('sum by (ami_version, asg)');
   });
 
-  it('parses as YAML with one group per SLO, the meta group and the image scan group', () => {
+  it('parses as YAML with one group per SLO, the meta, image scan and rollout groups', () => {
     const doc = parse(readFileSync(committed, 'utf8')) as { groups: { name: string }[] };
     expect(doc.groups.map((g) => g.name)).toEqual([
       'bootwatch-slo-boot-success',
       'bootwatch-slo-time-to-ready',
+      'bootwatch-slo-rollout-success',
       'bootwatch-meta',
       'bootwatch-image-scans',
+      'bootwatch-rollouts',
     ]);
   });
 });
@@ -131,6 +133,10 @@ describe('alerting rules', () => {
       ['time-to-ready', 'page', '6h/30m'],
       ['time-to-ready', 'ticket', '1d/2h'],
       ['time-to-ready', 'ticket', '3d/6h'],
+      ['rollout-success', 'page', '1h/5m'],
+      ['rollout-success', 'page', '6h/30m'],
+      ['rollout-success', 'ticket', '1d/2h'],
+      ['rollout-success', 'ticket', '3d/6h'],
     ]);
     for (const a of burns) {
       expect(Object.keys(a.annotations)).toEqual([
@@ -299,6 +305,7 @@ describe('what cannot become rules', () => {
       'bootwatch-slo-boot-success',
       'bootwatch-meta',
       'bootwatch-image-scans',
+      'bootwatch-rollouts',
     ]);
     expect(file.header.join('\n')).toContain('coverage: agent_coverage');
     expect(file.header.join('\n')).toContain('no rules here, the collector evaluates it');

@@ -59,6 +59,7 @@ describe('collector configuration', () => {
       heartbeatWindowMs: 5 * 60_000,
       sloFile: null,
       sloIntervalMs: 30_000,
+      rolloutSwitchBackWindowMs: 86_400_000,
       logLevel: 'info',
     });
   });

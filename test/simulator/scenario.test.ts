@@ -153,7 +153,15 @@ describe('parseScenario', () => {
       'an unknown field',
       edit('seed: 4', 'seed: 4\nspeed: 10'),
       'small.yaml: speed: unknown field; expected one of name, description, seed, duration, start, deadline, ' +
-        'report_deadline, fleet, images, traffic',
+        'report_deadline, fleet, images, traffic, rollouts',
+    ],
+    [
+      'a rollout of a version no image has',
+      edit(
+        'seed: 4',
+        "seed: 4\nrollouts: [{ candidate: '3.0', baseline: '1.0', asg: web, at: 1h }]",
+      ),
+      "small.yaml: rollouts[0].candidate: expected a version of the images (1.0, 2.0), got '3.0'",
     ],
     [
       'two images with the same version',

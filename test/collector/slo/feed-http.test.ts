@@ -114,6 +114,7 @@ function bruteForce(
     const nowMinute = Math.floor(nowMs / MinuteMs);
     const out: Record<string, [number, number]> = {};
     for (const slo of report.slos) {
+      if (slo.sli === 'rollout_success') continue; // counts rollouts, not boots
       const threshold = slo.thresholdSeconds;
       // Ready within the threshold: in a bucket up to the threshold's bound (bounds inclusive).
       const good =

@@ -77,6 +77,26 @@ describe('bootwatch SLO files', () => {
     expect(coverage).toMatchObject({ sli: 'agent_coverage', groupBy: [], windowMs: 30 * DayMs });
   });
 
+  it('rollout_success (M6): fleet-wide, 90 days unless written, validated like the others', () => {
+    const file = `slos:\n  - name: rollouts\n    sli: rollout_success\n    objective: 99\n`;
+    const [m6] = parseSloDocuments(file, 'slos.yaml');
+    expect(m6).toMatchObject({
+      sli: 'rollout_success',
+      objective: 0.99,
+      windowMs: 90 * DayMs,
+      groupBy: [],
+      tiers: defaultTiers(90 * DayMs),
+    });
+    expect(checkSloDocuments(`${file}    group_by: [ami_version]\n`, 'slos.yaml').problems).toEqual(
+      [
+        'slos.yaml:5: slos[0].group_by: rollout_success is measured fleet-wide (rollouts span groups and versions): expected [], got [ami_version]',
+      ],
+    );
+    expect(checkSloDocuments(`${file}    threshold: 120s\n`, 'slos.yaml').problems).toEqual([
+      'slos.yaml:5: slos[0].threshold: applies to time_to_ready only, not to rollout_success',
+    ]);
+  });
+
   it('are the built-in defaults when no file is given', () => {
     expect(loadSlos()).toEqual(defaultSlos());
     expect(loadSlos(null)).toEqual(defaultSlos());
@@ -118,7 +138,7 @@ describe('bootwatch SLO files', () => {
       'slos.yaml:6: slos[0].window: expected a duration such as 90s, 15m, 6h or 30d, got "4 weeks"',
     ]);
     expect(problemsWith('sli: boot_success', 'sli: boot_speed')).toEqual([
-      'slos.yaml:4: slos[0].sli: expected one of boot_success, time_to_ready, agent_coverage, replacement_rate, got "boot_speed"',
+      'slos.yaml:4: slos[0].sli: expected one of boot_success, time_to_ready, agent_coverage, replacement_rate, rollout_success, got "boot_speed"',
     ]);
     expect(
       problemsWith('group_by: [ami_version, region]', 'group_by: [ami_version, colour]'),

@@ -101,7 +101,10 @@ describe('OpenSLO alert policies', () => {
     const alerts = buildRuleFile([slo!], { links: DefaultLinks })
       .groups.flatMap((g) => g.rules)
       .filter(isAlertingRule)
-      .filter((a) => !a.alert.startsWith('BootwatchImage')); // the scan policy's, not the SLO's
+      // the scan policy's and the rollout page, not the SLO's
+      .filter(
+        (a) => !a.alert.startsWith('BootwatchImage') && !a.alert.startsWith('BootwatchRollout'),
+      );
     expect(alerts.map((a) => a.labels?.window)).toEqual(['1h/5m', '3d/6h', undefined]);
   });
 
