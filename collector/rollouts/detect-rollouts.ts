@@ -20,16 +20,14 @@
 // its API rollout until one switch-back window after it finished, so that a canary that launches
 // both versions side by side in one group (each launch a switch, to the detector) is not also
 // recorded as a string of detected rollouts and rollbacks. And the store refuses a detected
-// rollout whose scope overlaps an active one (BW_ROLLOUT_CONFLICT). The same
-// refusal keeps two replicas from recording one canary twice; two replicas recording a rollout
-// that is already finished when first seen, in the same instant, could each store it (a
-// rollback faster than one sweep interval, seen by both at once): the rate is low enough that
-// the loop takes no lock for it.
+// rollout whose scope overlaps an active one, or that is already recorded, finished or not
+// (BW_ROLLOUT_CONFLICT; checked in the create's transaction): two replicas that detect the
+// same rollout at once record it once, even one that is already over when they first see it.
 import type { Clock } from '../../shared/clock.js';
 import { isBootwatchError } from '../../shared/errors.js';
 import type { Store } from '../store/store.js';
 import { detectRollouts, type DetectedRollout } from './detect.js';
-import { scopesOverlap, type Rollout } from './rollout-model.js';
+import { sameDetectedRollout, scopesOverlap, type Rollout } from './rollout-model.js';
 
 /** How many switch-back windows of launches each run reads (see above). */
 export const DetectionWindows = 3;
@@ -69,7 +67,8 @@ export async function detectAndRecord(o: RolloutDetectionOptions): Promise<Detec
   const api = all.filter((r) => r.source === 'api');
   for (const d of detected) {
     if (api.some((r) => pipelineOwns(r, d, window))) continue;
-    let rollout = stored.find((r) => sameRollout(r, d, window)) ?? null;
+    const seen = { ...d, scope: { asgs: [d.asg], regions: [d.region] } };
+    let rollout = stored.find((r) => sameDetectedRollout(r, seen, window)) ?? null;
     if (rollout === null) {
       rollout = await refusedAsNull(
         o.store.rollouts.create({
@@ -79,6 +78,7 @@ export async function detectAndRecord(o: RolloutDetectionOptions): Promise<Detec
           startedAtMs: d.startedAtMs,
           policy: {},
           source: 'detected',
+          sameAsWithinMs: window,
         }),
       );
       if (rollout === null) continue;
@@ -110,18 +110,6 @@ function pipelineOwns(r: Rollout, d: DetectedRollout, windowMs: number): boolean
     scopesOverlap(r.scope, { asgs: [d.asg], regions: [d.region] }) &&
     r.startedAtMs <= d.startedAtMs &&
     d.startedAtMs < (r.finishedAtMs ?? Infinity) + windowMs
-  );
-}
-
-function sameRollout(r: Rollout, d: DetectedRollout, windowMs: number): boolean {
-  return (
-    r.candidate === d.candidate &&
-    r.baseline === d.baseline &&
-    r.scope.asgs.length === 1 &&
-    r.scope.asgs[0] === d.asg &&
-    r.scope.regions.length === 1 &&
-    r.scope.regions[0] === d.region &&
-    Math.abs(r.startedAtMs - d.startedAtMs) <= windowMs
   );
 }
 

@@ -63,7 +63,37 @@ export interface Rollout {
 export type NewRollout = Pick<
   Rollout,
   'candidate' | 'baseline' | 'scope' | 'startedAtMs' | 'policy' | 'source'
->;
+> & {
+  /**
+   * Detected rollouts: the store refuses this one (BW_ROLLOUT_CONFLICT) when a detected rollout
+   * of the same group, candidate and baseline that started within this many ms is stored, in
+   * any state: another replica's detector recorded it first.
+   */
+  sameAsWithinMs?: number;
+};
+
+/**
+ * Whether stored rollout `r` is the detected rollout `d` (same group, candidate and baseline, a
+ * start within `withinMs`: a late launch event can move a detected start earlier).
+ */
+export function sameDetectedRollout(
+  r: Rollout,
+  d: Pick<Rollout, 'candidate' | 'baseline' | 'scope' | 'startedAtMs'>,
+  withinMs: number,
+): boolean {
+  return (
+    r.source === 'detected' &&
+    r.candidate === d.candidate &&
+    r.baseline === d.baseline &&
+    r.scope.asgs.length === 1 &&
+    d.scope.asgs.length === 1 &&
+    r.scope.asgs[0] === d.scope.asgs[0] &&
+    r.scope.regions.length === 1 &&
+    d.scope.regions.length === 1 &&
+    r.scope.regions[0] === d.scope.regions[0] &&
+    Math.abs(r.startedAtMs - d.startedAtMs) <= withinMs
+  );
+}
 
 /** Finished rollouts of one outcome and source (M6: rollouts not rolled back / finished). */
 export interface FinishedCount {

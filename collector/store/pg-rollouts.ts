@@ -19,6 +19,7 @@ import type { RolloutStore } from './rollout-store.js';
 import {
   alreadyFinished,
   assertNoOverlap,
+  assertNotRecorded,
   finishedCounts,
   newRolloutValues,
   notFound,
@@ -54,6 +55,9 @@ export class PgRollouts implements RolloutStore {
       await run(db, Sql.lockGlobal, [RolloutLockId]);
       const active = (await run(db, RolloutSql.inState, ['canary'])).map(rowToRollout);
       assertNoOverlap(rollout, active);
+      if (rollout.sameAsWithinMs !== undefined) {
+        assertNotRecorded(rollout, (await run(db, RolloutSql.all, [])).map(rowToRollout));
+      }
       const [row] = await run(db, RolloutSql.insert, newRolloutValues(rollout));
       return rowToRollout(row!);
     });

@@ -3,6 +3,7 @@
 // strings: the reader takes either, as rows.ts does.
 import { BootwatchError } from '../../shared/errors.js';
 import {
+  sameDetectedRollout,
   scopesOverlap,
   describeScope,
   type NewRollout,
@@ -89,6 +90,19 @@ export function assertNoOverlap(fresh: NewRollout, active: readonly Rollout[]): 
     'BW_ROLLOUT_CONFLICT',
     `rollout ${clash.id} (${clash.candidate}) is already a canary in ${describeScope(clash.scope)}, ` +
       `which overlaps ${describeScope(fresh.scope)}: finish it (promote, rollback or abort) first`,
+  );
+}
+
+/** A detected rollout another replica already recorded (NewRollout.sameAsWithinMs). */
+export function assertNotRecorded(fresh: NewRollout, all: readonly Rollout[]): void {
+  const within = fresh.sameAsWithinMs;
+  if (within === undefined) return;
+  const twin = all.find((r) => sameDetectedRollout(r, fresh, within));
+  if (twin === undefined) return;
+  throw new BootwatchError(
+    'BW_ROLLOUT_CONFLICT',
+    `rollout ${twin.id} (${twin.candidate} replacing ${twin.baseline ?? 'nothing'} in ` +
+      `${describeScope(twin.scope)}) is already recorded`,
   );
 }
 

@@ -16,6 +16,7 @@ import type { SqliteFeed } from './sqlite-feed.js';
 import {
   alreadyFinished,
   assertNoOverlap,
+  assertNotRecorded,
   finishedCounts,
   newRolloutValues,
   notFound,
@@ -71,6 +72,7 @@ export class SqliteRollouts implements RolloutStore {
   async create(rollout: NewRollout): Promise<Rollout> {
     return this.write('starting a rollout', () => {
       assertNoOverlap(rollout, this.rows('canary'));
+      if (rollout.sameAsWithinMs !== undefined) assertNotRecorded(rollout, this.rows());
       return rowToRollout(this.statements.insert.get(named(...newRolloutValues(rollout))) as Row);
     });
   }

@@ -33,6 +33,30 @@ async function expectCode(p: Promise<unknown>, code: string, message: RegExp): P
 }
 
 describeStores('store: rollouts', (harness) => {
+  it('records a detected rollout once, finished or not, whoever detects it', async () => {
+    const store = await harness().open();
+    const window = 24 * 3_600_000;
+    const seen = rollout({
+      source: 'detected',
+      scope: { asgs: ['web'], regions: ['eu-west-1'] },
+      sameAsWithinMs: window,
+    });
+    // Two replicas' detectors at once: one stores it, the other is refused.
+    const both = await Promise.allSettled([
+      store.rollouts.create(seen),
+      store.rollouts.create({ ...seen, startedAtMs: T0 - 60_000 }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const [stored] = await store.rollouts.list();
+    await store.rollouts.finish(stored!.id, 'rolled_back', T0 + 600_000, 'switched back');
+    // Already over when the other replica first sees it: still the same rollout.
+    await expectCode(store.rollouts.create(seen), 'BW_ROLLOUT_CONFLICT', /already recorded/);
+    expect(await store.rollouts.list()).toHaveLength(1);
+    // Another candidate is another rollout.
+    await store.rollouts.create({ ...seen, candidate: '2.1', startedAtMs: T0 + 3_600_000 });
+    expect((await store.rollouts.list()).map((r) => r.candidate)).toEqual(['2.0', '2.1']);
+  });
+
   it('stores a canary and reads it back as given', async () => {
     const store = await harness().open();
     const created = await store.rollouts.create(rollout());
