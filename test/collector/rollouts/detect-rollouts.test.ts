@@ -62,6 +62,19 @@ async function launchFromReport(
 }
 
 describeStores('detected rollouts', (harness) => {
+  it('reads the launches of groups that ran more than one version only', async () => {
+    const store = await harness().open();
+    const sightings = async () =>
+      (await store.launchSightings(T0 - H)).map((l) => `${l.instanceId} ${l.amiVersion}`).sort();
+    await launchFromReport(store, 'i-api-1', 'api', '1.0', 0);
+    await launchFromReport(store, 'i-api-2', 'api', '1.0', 1);
+    await launchFromReport(store, 'i-web-1', 'web', '1.0', 0);
+    // Two groups at rest: nothing to carry into the detector.
+    expect(await sightings()).toEqual([]);
+    await launchFromReport(store, 'i-web-2', 'web', '1.1', 1);
+    expect(await sightings()).toEqual(['i-web-1 1.0', 'i-web-2 1.1']);
+  });
+
   it('from events alone: a rollout, then a switch back counted as a rollback', async () => {
     const store = await harness().open();
     const clock = new ManualClock(T0);
