@@ -26,7 +26,6 @@ export interface SightingsDialect {
 
 /** The query, with the engine's placeholder and literals. */
 export function launchSightingsSql(d: SightingsDialect): string {
-  const since = d.since;
   // Only the groups that launched more than one AMI version since then: a group of one version
   // holds no switch, so the detector finds nothing in it. In a fleet at rest that is every group,
   // and the rows stay in the database: a million launches in the windows are counted there, not
