@@ -20,10 +20,7 @@ export function failingInByGroup<K>(
   rows: readonly (readonly RollupRow[])[],
   groupOf: (row: RollupRow) => K | undefined,
 ): Map<K, FailingIn> {
-  const upTo =
-    slo.sli === 'time_to_ready'
-      ? (TimeToReadyBuckets as readonly number[]).indexOf(slo.thresholdSeconds ?? -1)
-      : Infinity;
+  const upTo = slowAbove(slo);
   const sets = new Map<K, { versions: Set<string>; asgs: Set<string> }>();
   for (const list of rows) {
     for (const row of list) {
@@ -41,6 +38,16 @@ export function failingInByGroup<K>(
     out.set(key, { amiVersions: [...e.versions].sort(), asgs: [...e.asgs].sort() });
   }
   return out;
+}
+
+/**
+ * The time-to-ready bucket index above which a success is bad for `slo`: its threshold's, for a
+ * time-to-ready SLO; for the others the bucket count (no success is bad).
+ */
+export function slowAbove(slo: Slo): number {
+  return slo.sli === 'time_to_ready'
+    ? (TimeToReadyBuckets as readonly number[]).indexOf(slo.thresholdSeconds ?? -1)
+    : TimeToReadyBuckets.length;
 }
 
 /** A failure, or a success slower than the threshold (bucket index above `upTo`). */

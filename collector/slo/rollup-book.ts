@@ -81,6 +81,8 @@ export class RollupBook {
   readonly windows: readonly number[];
   private readonly longest: number;
   private readonly chunk: number | null;
+  /** Minutes the feed changed since takeChanged(); null: since a load (no list). */
+  private changed: Set<number> | null = null;
 
   constructor(private readonly o: RollupBookOptions) {
     this.windows = [...new Set(o.windowsMinutes)].sort((a, b) => a - b);
@@ -134,6 +136,7 @@ export class RollupBook {
       if (this.o.stopping?.()) throw new Error('the SLO engine is stopping');
     }
     // Swapped in whole: an evaluation never sees a half-loaded book.
+    this.changed = null;
     this.families = families;
     this.feed = feed;
     this.nowMinute = nowMinute;
@@ -152,6 +155,7 @@ export class RollupBook {
     if (result.lost) throw new FeedLostError();
     const n = this.windows.length;
     for (const c of result.changes) {
+      this.changed?.add(minuteOf(c.key.minuteMs));
       const age = at - minuteOf(c.key.minuteMs);
       if (age < 0 || age >= this.longest) continue; // not in any window as they stand
       const w = this.firstWindow(age);
@@ -168,6 +172,16 @@ export class RollupBook {
       }
     }
     this.nowMinute = nowMinute;
+  }
+
+  /**
+   * The minutes the change feed changed since the previous call (any minute, in a window or not),
+   * or null when the book was loaded since (a load gives no list): see recent-bad.ts.
+   */
+  takeChanged(): ReadonlySet<number> | null {
+    const out = this.changed;
+    this.changed = new Set();
+    return out;
   }
 
   /** Bytes held by every family's totals. */

@@ -6,6 +6,7 @@
 // evaluations never overlap. Everything is read once at start, and again only when the clock
 // went back or jumped far, or the feed was pruned past this reader (it fell far behind).
 import type { Clock } from '../../shared/clock.js';
+import { TimeToReadyBuckets } from '../../shared/conventions.js';
 import { formatDuration } from '../../shared/duration.js';
 import { isFleetWide } from '../../shared/slo/draft.js';
 import { DefaultSparseRule, type Slo } from '../../shared/slo/model.js';
@@ -14,11 +15,12 @@ import type { RollupRow } from '../model.js';
 import type { Store } from '../store/store.js';
 import { timerScheduler, type Scheduler } from '../sweeper.js';
 import { evaluateGroup, SloPlan, type FailingInOf } from './evaluate.js';
-import { failingInByGroup, type FailingIn } from './failing-in.js';
+import { failingInByGroup, slowAbove, type FailingIn } from './failing-in.js';
 import { familyKey, MinuteMs, type Family, type FamilySpec } from './family.js';
 import { FleetSamples } from './fleet-samples.js';
 import type { GroupStatus, SloReport, SloStatus } from './report.js';
 import { FeedLostError, RollupBook } from './rollup-book.js';
+import { RecentBad } from './recent-bad.js';
 import { RolloutCounts } from './rollout-counts.js';
 import { fleetWindowCounts, rollupWindowCounts, type FamilySums } from './sli-counts.js';
 
@@ -35,7 +37,7 @@ export interface SloEngineLog {
 
 export interface SloEngineOptions {
   slos: readonly Slo[];
-  store: Pick<Store, 'rollupFeed' | 'rollups' | 'coverage' | 'changesWritten'> &
+  store: Pick<Store, 'rollupFeed' | 'rollups' | 'badRollups' | 'coverage' | 'changesWritten'> &
     Partial<Pick<Store, 'rollouts'>>;
   clock: Clock;
   /** An agent heartbeating within this window counts as covering its instance. */
@@ -59,6 +61,8 @@ export class SloEngine {
   readonly slos: readonly Slo[];
   readonly evaluationIntervalMs: number;
   private readonly plans: SloPlan[];
+  /** Where alerting groups fail: the recent rows bad for some SLO (readFailing). */
+  private readonly recentBad: RecentBad;
   private readonly allWindows: number[];
   private readonly book: RollupBook;
   private readonly fleet = new FleetSamples();
@@ -76,6 +80,8 @@ export class SloEngine {
   constructor(private readonly o: SloEngineOptions) {
     this.slos = o.slos;
     this.plans = o.slos.map((s) => new SloPlan(s, sloWindowsInUse(s)));
+    const slow = Math.min(TimeToReadyBuckets.length, ...o.slos.map(slowAbove));
+    this.recentBad = new RecentBad((q) => o.store.badRollups(q, slow));
     this.allWindows = [...new Set(this.plans.flatMap((p) => p.windowsMs))].sort((a, b) => a - b);
     this.evaluationIntervalMs = o.evaluationIntervalMs ?? SloEngineDefaults.evaluationIntervalMs;
     this.book = new RollupBook({
@@ -194,18 +200,24 @@ export class SloEngine {
   }
 
   /**
-   * Where alerting groups' bad boots come from: the rollups of the last two hours, read once per
-   * evaluation and only when a group alerts.
+   * Where alerting groups' bad boots come from: the rollups of the last two hours that hold a bad
+   * boot, kept while a group alerts and brought up to date minute by minute (recent-bad.ts).
    */
   private async readFailing(report: SloReport, at: Evaluation, now: number): Promise<void> {
     const alerting = report.slos.some(
       (s) => !isFleetWide(s.sli) && s.groups.some((g) => g.alert !== 'none'),
     );
-    if (!alerting) return;
+    const changed = this.book.takeChanged();
+    if (!alerting) {
+      this.recentBad.forget();
+      return;
+    }
     try {
-      const fromMs = (Math.floor(now / MinuteMs) + 1) * MinuteMs - SloEngineDefaults.failingInMs;
-      at.recent = [await this.o.store.rollups({ fromMs, toMs: now + MinuteMs })];
+      const nowMinute = Math.floor(now / MinuteMs);
+      const fromMinute = nowMinute + 1 - SloEngineDefaults.failingInMs / MinuteMs;
+      at.recent = [await this.recentBad.rows(fromMinute, nowMinute, changed)];
     } catch (e) {
+      this.recentBad.forget();
       this.o.log?.warn({ err: e }, 'SLO evaluation: where alerting boots fail could not be read');
     }
   }

@@ -4,7 +4,7 @@
 import { CounterBucketColumns } from './counter-storage.js';
 import { AddCountersSql } from './pg-boot-sql.js';
 import { WriteBootsSql } from './pg-write-boots.js';
-import { ChangeColumns, LaunchColumns, RollupColumns } from './rows.js';
+import { badRollupCondition, ChangeColumns, LaunchColumns, RollupColumns } from './rows.js';
 
 /** The PostgreSQL type of each launch column, for the arrays of a multi-row upsert. */
 const LaunchColumnTypes: Record<(typeof LaunchColumns)[number], string> = {
@@ -88,6 +88,12 @@ export const Sql = {
   rollups: sql(
     'rollups',
     `SELECT * FROM rollups WHERE minute_ms >= $1 AND minute_ms < $2
+     ORDER BY ${RollupKeyColumns.join(', ')}`,
+  ),
+  badRollups: sql(
+    'bad_rollups',
+    `SELECT * FROM rollups WHERE minute_ms >= $1 AND minute_ms < $2
+       AND ${badRollupCondition((i) => `(${i} > $3::int)::int`)}
      ORDER BY ${RollupKeyColumns.join(', ')}`,
   ),
   // The change feed (pg-feed.ts). The snapshot is the transaction's (REPEATABLE READ).

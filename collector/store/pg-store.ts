@@ -300,6 +300,11 @@ export class PgStore implements Store {
     return (await run(this.pool, Sql.rollups, [ms(query.fromMs), ms(query.toMs)])).map(rowToRollup);
   }
 
+  async badRollups(query: RollupQuery, slowAbove: number): Promise<RollupRow[]> {
+    const values = [ms(query.fromMs), ms(query.toMs), slowAbove];
+    return (await run(this.pool, Sql.badRollups, values)).map(rowToRollup);
+  }
+
   async groups(sinceMs: number): Promise<GroupKey[]> {
     return (await run(this.pool, Sql.groups, [ms(sinceMs)])).map(rowToGroup);
   }

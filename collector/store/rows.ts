@@ -307,3 +307,13 @@ export function assertBucketLayout(bucketCount: number): void {
     );
   }
 }
+
+/**
+ * The condition "this rollup row holds a bad boot": a failure, or a success with a time to ready
+ * in a bucket above the index `slowAbove` names (a parameter of the statement, given as is).
+ * `above(i)` is the engine's 1 or 0 for "bucket i is above it".
+ */
+export function badRollupCondition(above: (i: number) => string): string {
+  const slow = BucketColumns.map((c, i) => `${c} * ${above(i)}`).join(' + ');
+  return `(outcome <> 'success' OR (${slow}) > 0)`;
+}

@@ -8,6 +8,7 @@ import {
   ChangeColumns,
   LaunchColumns,
   RollupColumns,
+  badRollupCondition,
   type SqlValue,
 } from './rows.js';
 
@@ -77,6 +78,12 @@ export function prepareStatements(db: Database.Database) {
     /** Raw mode: arrays in RollupColumns order (valuesToRollup). */
     rollups: p(
       `SELECT ${RollupColumns.join(', ')} FROM rollups WHERE minute_ms >= ? AND minute_ms < ?
+       ORDER BY ${RollupKeyColumns.join(', ')}`,
+    ).raw(true),
+    /** Raw mode, as rollups: the rows with a bad boot only (store.ts, badRollups). */
+    badRollups: p(
+      `SELECT ${RollupColumns.join(', ')} FROM rollups WHERE minute_ms >= @from AND minute_ms < @to
+         AND ${badRollupCondition((i) => `(${i} > @slowAbove)`)}
        ORDER BY ${RollupKeyColumns.join(', ')}`,
     ).raw(true),
 

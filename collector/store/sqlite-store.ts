@@ -306,6 +306,15 @@ export class SqliteStore implements Store {
     return rows.map(valuesToRollup);
   }
 
+  async badRollups(query: RollupQuery, slowAbove: number): Promise<RollupRow[]> {
+    const rows = this.q.badRollups.all({
+      from: ms(query.fromMs),
+      to: ms(query.toMs),
+      slowAbove,
+    }) as unknown[][];
+    return rows.map(valuesToRollup);
+  }
+
   async groups(sinceMs: number): Promise<GroupKey[]> {
     return (this.q.groups.all(ms(sinceMs)) as Row[]).map(rowToGroup);
   }

@@ -191,6 +191,12 @@ export interface Store {
 
   /** Rollup rows (first boots only) in a time range. */
   rollups(query: RollupQuery): Promise<RollupRow[]>;
+  /**
+   * The rollup rows of a range that hold a bad boot: a failure, or a success whose time to ready
+   * fell in a bucket above index `slowAbove` (TimeToReadyBuckets; the bucket count or more: none).
+   * Where alerting groups fail: read every evaluation, so it leaves the good rows in the store.
+   */
+  badRollups(query: RollupQuery, slowAbove: number): Promise<RollupRow[]>;
   /** Distinct groups that have rollups since `sinceMs`. */
   groups(sinceMs: number): Promise<GroupKey[]>;
 

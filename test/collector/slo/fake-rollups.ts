@@ -10,7 +10,7 @@ import type { RollupRow } from '../../../collector/model.js';
 import { rollupKeyString, type RollupChange } from '../../../collector/store/rollup-math.js';
 import type { FeedRead, RollupFeed, RollupQuery, Store } from '../../../collector/store/store.js';
 
-type Held = Pick<Store, 'rollups' | 'coverage' | 'rollupFeed' | 'changesWritten'>;
+type Held = Pick<Store, 'rollups' | 'badRollups' | 'coverage' | 'rollupFeed' | 'changesWritten'>;
 
 export class FakeRollups implements Held {
   rows: RollupRow[] = [];
@@ -26,6 +26,12 @@ export class FakeRollups implements Held {
       .filter((r) => r.minuteMs >= q.fromMs && r.minuteMs < q.toMs)
       .sort((a, b) => a.minuteMs - b.minuteMs)
       .map((r) => ({ ...r, ttrBuckets: [...r.ttrBuckets] }));
+  }
+
+  async badRollups(q: RollupQuery, slowAbove: number): Promise<RollupRow[]> {
+    return (await this.rollups(q)).filter((r) =>
+      r.outcome !== 'success' ? r.count > 0 : r.ttrBuckets.some((n, i) => i > slowAbove && n > 0),
+    );
   }
 
   rollupFeed(): RollupFeed {

@@ -93,6 +93,37 @@ describeStores('store: queries, paging and pruning', (harness) => {
     expect(isBootwatchError(big, 'BW_BODY_INVALID')).toBe(true);
   });
 
+  it('returns the rollups that hold a bad boot: failures, and successes slower than a bucket', async () => {
+    const store = await harness().open();
+    const boot = (id: string, seconds: number, failed = false) =>
+      store.upsertBoot(
+        bootReport({
+          instanceId: id,
+          launchedAt: iso(T0),
+          timeToReadySeconds: seconds,
+          outcome: failed ? 'failure' : 'success',
+          reason: failed ? 'cloud_init_error' : 'none',
+          instanceType: `t3.${id}`,
+        }),
+        T0,
+      );
+    await boot('fast', 30);
+    await boot('slow', 200);
+    await boot('failed', 600, true);
+    // A rollup's minute is its boot's outcome minute: launch + time to ready.
+    const range = { fromMs: T0, toMs: T0 + 20 * MinuteMs };
+    const kinds = async (slowAbove: number) =>
+      (await store.badRollups(range, slowAbove)).map((r) => r.instanceType).sort();
+    expect(await store.rollups(range)).toHaveLength(3);
+    // 120 s is bucket 8; 200 s falls in bucket 10 (<= 240 s).
+    expect(await kinds(8)).toEqual(['t3.failed', 't3.slow']);
+    expect(await kinds(10)).toEqual(['t3.failed']);
+    expect(await kinds(16)).toEqual(['t3.failed']);
+    expect(
+      await store.badRollups({ fromMs: T0 + 20 * MinuteMs, toMs: T0 + 30 * MinuteMs }, 0),
+    ).toEqual([]);
+  });
+
   it('returns rollups in a time range and the groups seen since a time', async () => {
     const store = await harness().open();
     await store.upsertBoot(bootReport({ instanceId: 'i-1', launchedAt: iso(T0) }), T0);
