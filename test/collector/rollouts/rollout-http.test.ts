@@ -4,7 +4,7 @@
 // minute. A good candidate ends promoted, a bad one rolled back, and the verdict's counts equal a
 // brute-force count over the stored boots. Fixed seed, simulated clock: no timing.
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import type { VerdictAnswer } from '../../../collector/rollouts/rollout-judge.js';
 import type { Store } from '../../../collector/store/store.js';
 import { ManualClock } from '../../../shared/clock.js';
@@ -19,7 +19,7 @@ import {
   AdminToken,
   AgentToken,
   otlpJson,
-  testApp,
+  collectorPerTest,
   testBoot,
   type TestBoot,
 } from '../server/harness.js';
@@ -58,20 +58,18 @@ describeStores('rollouts over HTTP', (harness) => {
     return { status: r.status, json: (await r.json()) as Record<string, unknown> };
   };
 
+  beforeEach(() => clock.set(Now - 3_600_000));
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
+  });
   beforeEach(async () => {
-    clock.set(Now - 3_600_000);
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     let n = 1;
     for (const version of Object.values(Versions)) {
       const amiId = `ami-0a1b2c3d4e5f6000${n++}`;
       expect((await call('POST', '/api/v1/images', { amiId, version })).status).toBe(201);
     }
-  });
-
-  afterEach(async () => {
-    await app.close();
   });
 
   it('promotes a good candidate and rolls back a bad one; counts equal the stored boots', async () => {

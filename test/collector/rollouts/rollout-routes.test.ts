@@ -7,7 +7,7 @@ import type { VerdictAnswer } from '../../../collector/rollouts/rollout-judge.js
 import type { Store } from '../../../collector/store/store.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { describeStores } from '../../support/stores.js';
-import { adminAuth, AgentToken, testApp } from '../server/harness.js';
+import { adminAuth, AgentToken, collectorPerTest } from '../server/harness.js';
 
 const Now = Date.parse('2026-12-03T14:00:00Z');
 
@@ -23,10 +23,12 @@ describeStores('rollout routes', (harness) => {
       rollouts: unknown[];
     }>().rollouts;
 
+  beforeEach(() => clock.set(Now));
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
+  });
   beforeEach(async () => {
-    clock.set(Now);
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
     for (const [amiId, version] of [
       ['ami-0a1b2c3d4e5f60001', '2026.12.1'],
       ['ami-0a1b2c3d4e5f60002', '2026.12.2'],

@@ -6,11 +6,11 @@ import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../collector/store/store.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { describeStores } from '../../support/stores.js';
-import { adminAuth, testApp } from '../server/harness.js';
+import { adminAuth, collectorPerTest } from '../server/harness.js';
 
 const Now = Date.parse('2021-08-27T12:00:00Z');
 const Ami = 'ami-0a1b2c3d4e5f60001';
@@ -31,9 +31,11 @@ describeStores('scan routes', (harness) => {
   let app: FastifyInstance;
   const clock = new ManualClock(Now);
 
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
+  });
   beforeEach(async () => {
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
     for (const [amiId, version, at] of [
       [OldAmi, '2021.08.1', Now - 86_400_000],
       [Ami, '2021.08.2', Now - 3_600_000],
@@ -49,7 +51,6 @@ describeStores('scan routes', (harness) => {
     }
     clock.set(Now);
   });
-  afterEach(() => app.close());
 
   const submit = (body: Buffer | string, amiId = Ami, headers: Record<string, string> = {}) =>
     app.inject({

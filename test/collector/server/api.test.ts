@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { describeStores } from '../../support/stores.js';
 import type { Store } from '../../../collector/store/store.js';
 import { ManualClock } from '../../../shared/clock.js';
@@ -10,6 +10,7 @@ import {
   otlpJson,
   postOtlp,
   storeSnapshot,
+  collectorPerTest,
   testApp,
   testBoot,
   withOverrides,
@@ -25,12 +26,10 @@ describeStores('collector API', (harness, engine) => {
   let app: FastifyInstance;
   const clock = new ManualClock(now);
 
-  beforeEach(async () => {
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
   });
-  // The harness closes the stores it opened.
-  afterEach(() => app.close());
 
   const postEvents = (payload: string, headers: Record<string, string> = agentAuth) =>
     app.inject({

@@ -2,12 +2,14 @@
 // boot exports built from DESIGN.md's OTLP mapping (not from the agent's code, so the two sides
 // are checked against the contract, not against each other), and store snapshots.
 import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach } from 'vitest';
 import { buildCollectorConfig, type CollectorConfig } from '../../../collector/config.js';
 import { RpcStatus } from '../../../collector/otlp/otlp-proto-schema.js';
 import { buildCollector } from '../../../collector/server.js';
 import type { Store } from '../../../collector/store/store.js';
 import type { Scheduler } from '../../../collector/sweeper.js';
 import type { Clock } from '../../../shared/clock.js';
+import type { StoreHarness } from '../../support/stores.js';
 import {
   CloudPlatform,
   CloudProvider,
@@ -38,6 +40,29 @@ export async function testApp(
   file: Record<string, unknown> = {},
 ): Promise<FastifyInstance> {
   return buildCollector({ config: testConfig(file), store, clock, processMetrics: false });
+}
+
+/**
+ * For each test of a describeStores block: a new store of the harness and a collector on it,
+ * handed to `use` before the test; the collector closed after it (the harness closes its stores).
+ * Hooks registered before this call run before the store opens (a clock to set, say).
+ */
+export function collectorPerTest(
+  harness: () => StoreHarness,
+  clock: Clock,
+  use: (store: Store, app: FastifyInstance) => void,
+  file: Record<string, unknown> = {},
+): void {
+  let app: FastifyInstance | undefined;
+  beforeEach(async () => {
+    const store = await harness().open({ replicaId: 'test-replica', clock });
+    app = await testApp(store, clock, file);
+    use(store, app);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
 }
 
 export interface TestBoot {

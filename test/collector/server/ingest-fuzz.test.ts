@@ -8,7 +8,7 @@
 // Each body carries one boot (and maybe a heartbeat) of an instance id no other run uses.
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { StoredBoot } from '../../../collector/model.js';
 import type { Store } from '../../../collector/store/store.js';
 import {
@@ -28,7 +28,7 @@ import {
 } from '../../../shared/conventions.js';
 import { isFreeText, isPrintable } from '../../../shared/text.js';
 import { describeStores, type StoreHarness } from '../../support/stores.js';
-import { agentAuth, postOtlp, testApp } from './harness.js';
+import { agentAuth, postOtlp, collectorPerTest } from './harness.js';
 
 const now = Date.parse('2026-03-02T12:00:00Z');
 const Day = 86_400_000;
@@ -185,11 +185,10 @@ describeStores('fuzzed bodies through the ingest path', (harness) => {
   let app: FastifyInstance;
   const clock = new ManualClock(now);
 
-  beforeEach(async () => {
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
   });
-  afterEach(() => app.close());
 
   it('POST /v1/metrics: no 5xx, stored exactly when not rejected, every stored boot keeps the contract', async () => {
     let n = 0;

@@ -21,7 +21,7 @@ import {
   otlpJson,
   postOtlp,
   storeSnapshot,
-  testApp,
+  collectorPerTest,
   testBoot,
   testConfig,
   type TestBoot,
@@ -223,11 +223,10 @@ describeStores('issue 15 through /v1/events and /api/v1/images', (harness) => {
   let app: FastifyInstance;
   const clock = new ManualClock(now);
 
-  beforeEach(async () => {
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
   });
-  afterEach(() => app.close());
 
   const event = (over: Record<string, unknown>, detail: Record<string, unknown> = {}) =>
     JSON.stringify({
@@ -300,11 +299,15 @@ describeStores('issue 15: identity documents (items 1 and 12)', (harness) => {
   let store: Store;
   let app: FastifyInstance;
 
-  beforeEach(async () => {
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock, { token: null, identity_cert_dir: authority.certDir });
-  });
-  afterEach(() => app.close());
+  collectorPerTest(
+    harness,
+    clock,
+    (s, a) => {
+      store = s;
+      app = a;
+    },
+    { token: null, identity_cert_dir: authority.certDir },
+  );
 
   /** The document of testBoot()'s instance, with changes. */
   const signed = (change: Record<string, string> = {}) => ({

@@ -14,6 +14,7 @@ import {
   otlpStatus,
   postOtlp,
   storeSnapshot,
+  collectorPerTest,
   testApp,
   testBoot,
   withOverrides,
@@ -26,12 +27,10 @@ describeStores('POST /v1/metrics', (harness) => {
   let app: FastifyInstance;
   const clock = new ManualClock(now);
 
-  beforeEach(async () => {
-    store = await harness().open({ replicaId: 'test-replica', clock });
-    app = await testApp(store, clock);
+  collectorPerTest(harness, clock, (s, a) => {
+    store = s;
+    app = a;
   });
-  // The harness closes the stores it opened.
-  afterEach(() => app.close());
 
   it('stores an OTLP/JSON boot, answers an empty ExportMetricsServiceResponse and counts it', async () => {
     const res = await postOtlp(app, otlpJson([testBoot()]));
