@@ -2,7 +2,13 @@
 // events of every window, and each alert tier's decision. GET /api/v1/slos answers it as JSON, the
 // gauges and the Alertmanager push read it. No NaN anywhere: an empty window has nulls and says
 // "no events".
-import type { GroupByLabel, SliKind } from '../../shared/slo/model.js';
+import { formatDuration } from '../../shared/duration.js';
+import {
+  DefaultSparseRule,
+  type GroupByLabel,
+  type SliKind,
+  type Slo,
+} from '../../shared/slo/model.js';
 import type { AlertDecision } from '../../shared/slo/sparse-rule.js';
 import type { FailingIn } from './failing-in.js';
 
@@ -81,6 +87,21 @@ export interface SloStatus {
   groups: GroupStatus[];
   /** Every window the groups are evaluated over, in the order of each group's `windows`. */
   windowsMs?: readonly number[];
+}
+
+/** What an SLO's status says of the SLO itself, before its groups. */
+export function sloStatusHead(slo: Slo): Omit<SloStatus, 'groups' | 'windowsMs'> {
+  return {
+    name: slo.name,
+    description: slo.description,
+    sli: slo.sli,
+    objective: slo.objective,
+    window: formatDuration(slo.windowMs),
+    windowMs: slo.windowMs,
+    thresholdSeconds: slo.thresholdSeconds,
+    groupBy: [...slo.groupBy],
+    sparseZ: (slo.sparse ?? DefaultSparseRule).z,
+  };
 }
 
 export interface SloReport {

@@ -7,7 +7,6 @@
 // went back or jumped far, or the feed was pruned past this reader (it fell far behind).
 import type { Clock } from '../../shared/clock.js';
 import { TimeToReadyBuckets } from '../../shared/conventions.js';
-import { formatDuration } from '../../shared/duration.js';
 import { isFleetWide } from '../../shared/slo/draft.js';
 import { DefaultSparseRule, type Slo } from '../../shared/slo/model.js';
 import { windowsInUse } from '../../shared/slo/tiers.js';
@@ -18,7 +17,7 @@ import { evaluateGroup, SloPlan, type FailingInOf } from './evaluate.js';
 import { failingInByGroup, slowAbove, type FailingIn } from './failing-in.js';
 import { familyKey, MinuteMs, type Family, type FamilySpec } from './family.js';
 import { FleetSamples } from './fleet-samples.js';
-import type { GroupStatus, SloReport, SloStatus } from './report.js';
+import { sloStatusHead, type GroupStatus, type SloReport, type SloStatus } from './report.js';
 import { FeedLostError, RollupBook } from './rollup-book.js';
 import { RecentBad } from './recent-bad.js';
 import { RolloutCounts } from './rollout-counts.js';
@@ -271,15 +270,7 @@ export class SloEngine {
       }
     }
     return {
-      name: slo.name,
-      description: slo.description,
-      sli: slo.sli,
-      objective: slo.objective,
-      window: formatDuration(slo.windowMs),
-      windowMs: slo.windowMs,
-      thresholdSeconds: slo.thresholdSeconds,
-      groupBy: [...slo.groupBy],
-      sparseZ: (slo.sparse ?? DefaultSparseRule).z,
+      ...sloStatusHead(slo),
       groups,
       windowsMs: windows,
     };

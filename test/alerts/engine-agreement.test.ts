@@ -19,7 +19,12 @@ import { tierWindow } from '../../alerts/recording-rules.js';
 import { tierEvidenceWindow } from '../../alerts/rule-windows.js';
 import { defaultSlos } from '../../shared/slo/defaults.js';
 import { AlertTracker } from '../../collector/slo/alert-tracker.js';
-import type { GroupStatus, SloReport, TierStatus } from '../../collector/slo/report.js';
+import {
+  sloStatusHead,
+  type GroupStatus,
+  type SloReport,
+  type TierStatus,
+} from '../../collector/slo/report.js';
 import { formatDuration } from '../../shared/duration.js';
 import {
   alertDecision,
@@ -319,20 +324,7 @@ function reportAt(nowMs: number, decisions: AlertDecision[][]): SloReport {
   return {
     evaluatedAt: new Date(nowMs).toISOString(),
     evaluatedAtMs: nowMs,
-    slos: [
-      {
-        name: slo.name,
-        description: slo.description,
-        sli: slo.sli,
-        objective: slo.objective,
-        window: formatDuration(slo.windowMs),
-        windowMs: slo.windowMs,
-        thresholdSeconds: slo.thresholdSeconds,
-        groupBy: slo.groupBy,
-        sparseZ: slo.sparse?.z ?? 3,
-        groups,
-      },
-    ],
+    slos: [{ ...sloStatusHead(slo), groups }],
   };
 }
 
