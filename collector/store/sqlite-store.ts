@@ -84,6 +84,15 @@ export interface SqliteStoreOptions {
 
 /** Boot reports per transaction at most (group commit); bounds how long one write holds the lock. */
 export const SqliteMaxBatch = 256;
+/**
+ * Turns of the event loop a batch of boot reports waits while more keep arriving (group-commit.ts:
+ * none when nothing more arrives, so an idle collector adds no latency). A commit and the rows a
+ * batch shares (rollups, counters) cost the same for one report or many; under load, two turns
+ * make batches of a few requests instead of one or two. Paired runs on one machine (bench/,
+ * sqlite json/16 and protobuf/64, twice each): 0.52 and 0.57 against 0.48 and 0.54 (json), 0.61
+ * and 0.59 against 0.52 and 0.39 (protobuf) of the decode-only server; four turns was no better.
+ */
+export const SqliteLingerTurns = 2;
 /** Requests' heartbeats per transaction at most (a row each). */
 export const SqliteMaxHeartbeatBatch = 1000;
 
@@ -106,6 +115,7 @@ export class SqliteStore implements Store {
   private readonly boots = new GroupCommit<StoredBoot, UpsertBootResult>({
     maxBatch: SqliteMaxBatch,
     concurrency: 1,
+    lingerTurns: SqliteLingerTurns,
     keyOf: (b) => b.instanceId,
     write: async (batch) =>
       this.counted(
