@@ -26,8 +26,13 @@ export interface IngestFigures {
   echoP99Ms: Summary;
   decodeP99Ms: Summary;
   collectorP99Ms: Summary;
-  /** collector / decode-only, on medians: the figure the targets are about. */
+  /**
+   * collector / decode-only: the median over rounds of each round's ratio (the two ran within
+   * seconds of each other, so a machine that slows down between rounds moves both), with its
+   * range. The figure the targets are about.
+   */
   ratio: number;
+  ratioRange: Summary;
   /** decode-only / echo, on medians: what reading the body costs on this machine. */
   decodeRatio: number;
   /** collector / echo, on medians (the withdrawn target of issue 3, for comparison). */
@@ -38,6 +43,15 @@ export interface IngestFigures {
   lost: number;
   /** Share of a core per process while the collector was loaded (medians over rounds). */
   cpu: CpuShares;
+  /** The same while the decode-only server was loaded. */
+  decodeCpu: CpuShares;
+  /**
+   * CPU per request, µs: each group's cores over the requests a second (medians over rounds), for
+   * the collector's run and the decode-only server's. On a machine whose cores the servers, the
+   * database and the load generator share, these sums bound what any of them can reach.
+   */
+  cpuPerRequestUs: CpuShares;
+  decodeCpuPerRequestUs: CpuShares;
 }
 
 let nextBoot = 1;
@@ -67,16 +81,20 @@ export async function benchIngest(options: {
     collector: () => [collector.child.pid!],
     ...(options.engine === 'postgres' ? { postgres: postgresPids } : {}),
   });
+  const decodeMeter = new CpuMeter({ 'decode-only': () => [decode.child.pid!] });
   const e: LoadResult[] = [];
   const d: LoadResult[] = [];
   const c: LoadResult[] = [];
   const cpu: CpuShares[] = [];
+  const decodeCpu: CpuShares[] = [];
   const next = () => nextBoot++;
   let stored = 0;
   try {
     for (let i = 0; i < rounds; i++) {
       e.push(await load(echo.url, bodies, seconds, connections, next));
+      decodeMeter.start();
       d.push(await load(decode.url, bodies, seconds, connections, next));
+      decodeCpu.push(decodeMeter.stop());
       meter.start();
       c.push(await load(collector.url, bodies, seconds, connections, next));
       cpu.push(meter.stop());
@@ -104,13 +122,36 @@ export async function benchIngest(options: {
     echoP99Ms: summarize(e.map((x) => x.p99Ms)),
     decodeP99Ms: summarize(d.map((x) => x.p99Ms)),
     collectorP99Ms: summarize(c.map((x) => x.p99Ms)),
-    ratio: collectorRps.median / decodeRps.median,
+    ratio: pairedRatios(c, d).median,
+    ratioRange: pairedRatios(c, d),
     decodeRatio: decodeRps.median / echoRps.median,
     echoRatio: collectorRps.median / echoRps.median,
     failures: c.reduce((n, x) => n + x.non2xx + x.errors, 0),
     lost: stored < 0 ? acknowledged : Math.max(0, acknowledged - stored),
     cpu: medianShares(cpu),
+    decodeCpu: medianShares(decodeCpu),
+    cpuPerRequestUs: perRequestUs(cpu, c),
+    decodeCpuPerRequestUs: perRequestUs(decodeCpu, d),
   };
+}
+
+/** Each group's CPU per request in µs, the median over rounds of cores / (requests a second). */
+function perRequestUs(rounds: readonly CpuShares[], loads: readonly LoadResult[]): CpuShares {
+  return medianShares(
+    rounds.map((r, i) =>
+      Object.fromEntries(
+        Object.entries(r).map(([g, cores]) => [g, (cores / (loads[i]?.rps ?? NaN)) * 1e6]),
+      ),
+    ),
+  );
+}
+
+/** Each round's collector req/s over the decode-only server's of the same round. */
+export function pairedRatios(
+  collector: readonly LoadResult[],
+  baseline: readonly LoadResult[],
+): Summary {
+  return summarize(collector.map((x, i) => x.rps / (baseline[i]?.rps ?? NaN)));
 }
 
 /** The median of each group's share over rounds. */
