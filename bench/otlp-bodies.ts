@@ -1,7 +1,7 @@
 // Distinct OTLP boot reports for load: one body made by the real OpenTelemetry serializers from the
-// agent's own metric builder, then stamped per request with a new instance id and boot id of the
-// same length (so that a protobuf body stays valid byte for byte). Every request is a new boot: the
-// collector has to write it. Heartbeats alike: the agent's heartbeat body, stamped with the
+// agent's own metric builder, then stamped per request with a new instance id, boot id and launch
+// time of the same length (so that a protobuf body stays valid byte for byte). Every request is a
+// new boot: the collector has to write it. Heartbeats alike: the agent's heartbeat body, stamped with the
 // instance id of one instance of a fleet, in turn.
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
@@ -15,6 +15,10 @@ import { CloudPlatform, CloudProvider, ResourceAttr, ServiceName } from '../shar
 
 const TemplateInstance = 'i-0ffffffffffffffff';
 const TemplateBoot = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+/** Replaced in each boot body by the time it is made, less two minutes (same length). */
+const TemplateLaunchedAt = '2001-02-03T04:05:06.789Z';
+/** How long before a body is made its instance launched. */
+const LaunchAgoMs = 120_000;
 
 export interface BodyFactory {
   contentType: string;
@@ -53,7 +57,7 @@ export async function bootBodies(kind: 'json' | 'protobuf'): Promise<BodyFactory
     instanceId: TemplateInstance,
     bootId: TemplateBoot,
     firstBoot: true,
-    launchedAt: new Date(Date.now() - 120_000).toISOString(),
+    launchedAt: TemplateLaunchedAt,
     amiId: 'ami-0bench0000000001a',
     amiVersion: 'bench-1.0.0',
     region: 'eu-west-1',
@@ -77,7 +81,7 @@ export async function bootBodies(kind: 'json' | 'protobuf'): Promise<BodyFactory
     report,
     bootResourceAttributes(report, { 'os.type': 'linux' }, 'bench'),
   );
-  return stamped(kind, metrics, (n) => ids(n));
+  return stamped(kind, metrics, (n) => ids(n), true);
 }
 
 /**
@@ -106,19 +110,30 @@ export async function heartbeatBodies(
   return stamped(kind, metrics, (n) => ids((n % fleet) + 1));
 }
 
-/** The serialized template, with the template ids replaced by those of body n. */
+/**
+ * The serialized template, with the template ids replaced by those of body n, and (boots) the
+ * launch time by the time the body is made, less LaunchAgoMs. Launch times advance as a fleet's
+ * do: a fixed one would give every boot the same outcome time, so that the store's index by
+ * outcome time would take them in instance-id order, at random, as no fleet's reports arrive
+ * (every write would dirty a page of it that the last did not).
+ */
 function stamped(
   kind: 'json' | 'protobuf',
   metrics: ResourceMetrics,
   idsOf: (n: number) => { instance: string; boot: string },
+  launchTimes = false,
 ): BodyFactory {
   const serializer = kind === 'json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
   const template = Buffer.from(serializer.serializeRequest(metrics)!);
   const at = {
     instance: positions(template, TemplateInstance),
     boot: positions(template, TemplateBoot),
+    launchedAt: launchTimes ? positions(template, TemplateLaunchedAt) : [],
   };
   if (at.instance.length === 0) throw new Error('template ids not found in the body');
+  if (launchTimes && at.launchedAt.length === 0) {
+    throw new Error('template launch time not found in the body');
+  }
   return {
     contentType: kind === 'json' ? 'application/json' : 'application/x-protobuf',
     body(n) {
@@ -126,6 +141,10 @@ function stamped(
       const id = idsOf(n);
       for (const p of at.instance) out.write(id.instance, p, 'latin1');
       for (const p of at.boot) out.write(id.boot, p, 'latin1');
+      if (at.launchedAt.length > 0) {
+        const launchedAt = new Date(Date.now() - LaunchAgoMs).toISOString();
+        for (const p of at.launchedAt) out.write(launchedAt, p, 'latin1');
+      }
       return out;
     },
   };

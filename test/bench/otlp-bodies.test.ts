@@ -1,6 +1,6 @@
 // The bench's load: every body a distinct boot, with an instance id of EC2's form, that the
 // collector's own decoder reads back.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bootBodies, heartbeatBodies } from '../../bench/otlp-bodies.js';
 import { extractBoots } from '../../collector/otlp/boot-extract.js';
 import { decodeMetricsRequest } from '../../collector/otlp/decode.js';
@@ -27,6 +27,30 @@ describe('bench bodies', () => {
       expect(seen.size).toBe(5);
       // Consecutive boots are not neighbours in an index.
       expect([...instances].sort()).not.toEqual(instances);
+    },
+  );
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it.each(['json', 'protobuf'] as const)(
+    '%s boots launched two minutes before their body was made, as a fleet launches',
+    async (kind) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const bodies = await bootBodies(kind);
+      const launchedAt = (atMs: number) => {
+        vi.setSystemTime(atMs);
+        const body = bodies.body(7);
+        const [boot] = extractBoots(decodeMetricsRequest(body, bodies.contentType), {
+          receivedAtMs: atMs,
+          known: {},
+        }).boots;
+        return boot!.launchedAt;
+      };
+      const t = Date.parse('2026-12-03T10:00:00.000Z');
+      expect(launchedAt(t)).toBe('2026-12-03T09:58:00.000Z');
+      expect(launchedAt(t + 61_234)).toBe('2026-12-03T09:59:01.234Z');
     },
   );
 
