@@ -7,12 +7,12 @@
 // instead of latest.*. The run is bounded: a section that would start with less of
 // BENCH_BUDGET_MINUTES (default 15) left than it needs is skipped, and the report says so; the SLO
 // section runs last and sizes itself to what is left.
-// Sections: agent decode scans ingest replicas heartbeats storage memory load feedlag slo.
+// Sections: agent decode scans ingest replicas heartbeats storage writes memory load feedlag slo.
 // Parameters, all from the environment:
 //   BENCH_AGENT_RUNS (15)  BENCH_SCAN_RUNS (5)  BENCH_INGEST_ROUNDS (3)  BENCH_INGEST_SECONDS (5)
 //   BENCH_INGEST_CASES (all: engine/encoding/connections, e.g. postgres/json/16,sqlite/protobuf/64)
 //   BENCH_REPLICA_CONNECTIONS (32)  BENCH_HEARTBEAT_FLEET (100000)  BENCH_HEARTBEAT_CONNECTIONS (16)
-//   BENCH_STORAGE_BOOTS (20000)
+//   BENCH_STORAGE_BOOTS (20000)  BENCH_WRITE_BOOTS (4000)  BENCH_WRITE_ROUNDS (3)
 //   BENCH_MEMORY_BOOTS (1000000)  BENCH_LOAD_RATES (500,1000,2000,4000)  BENCH_LOAD_SECONDS (10)
 //   BENCH_LOAD_CONNECTIONS (32)  BENCH_FEEDLAG_RATE (2000)  BENCH_FEEDLAG_INTERVAL_SECONDS (5)
 //   BENCH_FEEDLAG_SECONDS (15)  BENCH_SLO_SIZES (10000,1000000,10000000)  BENCH_SLO_EVALUATIONS (10)
@@ -30,6 +30,7 @@ import { benchReplicas } from './replica-bench.js';
 import { benchScans } from './scan-bench.js';
 import { benchSlo, formatSloBench } from './slo-bench.js';
 import { benchStorage } from './storage-bench.js';
+import { benchWrites } from './write-bench.js';
 import { fmt } from './stats.js';
 
 const env = process.env;
@@ -334,6 +335,51 @@ await section('storage', 60_000, async () => {
       '|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
+    ],
+  };
+});
+
+const writeBoots = num('BENCH_WRITE_BOOTS', 4000);
+const writeRounds = num('BENCH_WRITE_ROUNDS', 3);
+await section('writes', 60_000, async () => {
+  const decode = await benchDecode('json');
+  const rows: string[] = [];
+  const frames: string[] = [];
+  const all = [];
+  for (const engine of engines) {
+    const f = await benchWrites(engine, [1, 16, 64], writeBoots, writeRounds);
+    if (f === null) {
+      rows.push(`| ${engine} | not run: PostgreSQL is not reachable | | | | |`);
+      continue;
+    }
+    all.push(f);
+    for (const w of f.writes) {
+      rows.push(
+        `| ${engine} | ${w.batch} | ${fmt(w.wallUs, 1)} | ${fmt(w.cpuUs, 1)} | ${decode.decodeUs.median.toFixed(1)} | **${(w.wallUs.median / decode.decodeUs.median).toFixed(2)}** |`,
+      );
+    }
+    if (f.frames !== null) {
+      const parts = Object.entries(f.frames.perBoot)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${n.toFixed(2)}`);
+      frames.push(
+        `SQLite, ${f.frames.batch} reports a commit: **${f.frames.total.toFixed(2)} WAL frames per boot** (${parts.join(', ')}).`,
+        '',
+      );
+    }
+  }
+  return {
+    json: { decodeUs: decode.decodeUs, engines: all },
+    md: [
+      `## Writes: a store's write of a boot by itself, beside the collector's decode of a boot body (same process)`,
+      '',
+      `${writeBoots.toLocaleString('en')} new first boots per round and batch size, submitted that many at once (the group commit's batch), after 5,000 written before; ${writeRounds} rounds. No HTTP and no load generator: what the store costs by itself. Process CPU counts every thread (SQLite's checkpointer; not PostgreSQL's own processes). Decode: decodeMetricsRequest + extractBoots of a JSON boot body.`,
+      '',
+      '| engine | reports at once | write µs per boot (wall) | process CPU µs per boot | decode µs per body | write / decode |',
+      '|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      ...frames,
     ],
   };
 });
